@@ -1,0 +1,1 @@
+"""The asyncpg fakes. Importing this package imports asyncpg."""

@@ -1,0 +1,60 @@
+"""The asyncpg step names a session can script, and the shape of ``returns`` each one takes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._script import StepSpec
+from ..record import Record, as_record
+
+
+def _rows(value: Any) -> list[Record]:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"returns must be a list of rows (mappings or Records), got {type(value).__name__} {value!r}; "
+            "for a single row wrap it in a list: returns=[{...}]."
+        )
+    try:
+        return [as_record(row) for row in value]
+    except TypeError as exc:
+        raise TypeError(f"returns must be a list of rows: {exc}.") from None
+
+
+def _row(value: Any) -> Record | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"returns must be one row (a mapping or Record) or None, got {type(value).__name__} {value!r}; "
+            "fetchrow gives the first row only."
+        )
+    try:
+        return as_record(value)
+    except TypeError as exc:
+        raise TypeError(f"returns must be one row or None: {exc}.") from None
+
+
+def _status(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(
+            f"returns must be a status string such as 'INSERT 0 1' or 'UPDATE 3', got {type(value).__name__} "
+            f"{value!r}."
+        )
+    return value
+
+
+def _value(value: Any) -> Any:
+    return value
+
+
+SPECS: dict[str, StepSpec] = {
+    spec.name: spec
+    for spec in (
+        StepSpec("connect"),
+        StepSpec("execute", _status, "a status string", "'SELECT 1'"),
+        StepSpec("fetch", _rows, "a list of rows", "[{...}]"),
+        StepSpec("fetchrow", _row, "one row or None", "{...}"),
+        StepSpec("fetchval", _value, "a value", "..."),
+        StepSpec("close"),
+    )
+}

@@ -1,0 +1,86 @@
+"""Turning recorded data into text a person can act on.
+
+Every message bigfoot prints goes through here, so that secrets are masked in one place and a paste-ready line
+always looks the same wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Iterable, Mapping
+
+# Connection strings carry passwords as ``scheme://user:password@host``.
+_DSN_PASSWORD = re.compile(r"(?P<head>://[^:/@?#]*:)(?P<secret>[^@/?#]*)(?P<tail>@)")
+_DSN_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<secret>[^&#]*)")
+
+MASK = "***"
+SECRET_FIELDS = frozenset({"password"})
+
+
+class _Masked:
+    """Stands in for a secret inside a rendered value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return MASK
+
+
+def mask_text(text: str) -> str:
+    """Hide the password part of a DSN-looking string."""
+    if "://" not in text and "password=" not in text:
+        return text
+    text = _DSN_PASSWORD.sub(lambda m: m["head"] + MASK + m["tail"], text)
+    return _DSN_QUERY_PASSWORD.sub(lambda m: m["head"] + MASK, text)
+
+
+def show(name: str, value: Any) -> str:
+    """repr of a recorded field value, with secrets masked."""
+    if name in SECRET_FIELDS and value is not None:
+        return repr(MASK)
+    if isinstance(value, str):
+        return repr(mask_text(value))
+    return repr(value)
+
+
+def is_masked(name: str, value: Any) -> bool:
+    return (name in SECRET_FIELDS and value is not None) or (isinstance(value, str) and mask_text(value) != value)
+
+
+def call_args(fields: Mapping[str, Any]) -> str:
+    """``a=1, b='x'`` for a mapping of fields."""
+    return ", ".join(f"{name}={show(name, value)}" for name, value in fields.items())
+
+
+def location(filename: str, lineno: int) -> str:
+    """``file:line`` relative to the working directory when the file is below it."""
+    try:
+        rel = os.path.relpath(filename)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        rel = filename
+    if rel.startswith(".." + os.sep):
+        rel = filename
+    return f"{rel}:{lineno}"
+
+
+def bullet_list(lines: Iterable[str], indent: str = "    ") -> str:
+    return "\n".join(indent + line for line in lines)
+
+
+def field_diff(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
+    """One line per field that differs, expected against actual; absent fields are named as such."""
+    lines = []
+    for name in list(expected) + [n for n in actual if n not in expected]:
+        if name in expected and name in actual:
+            try:
+                same = bool(expected[name] == actual[name])
+            except Exception:  # a matcher that raises is a difference, not a crash
+                same = False
+            if not same:
+                lines.append(f"{name}: expected {show(name, expected[name])}, actual {show(name, actual[name])}")
+        elif name in expected:
+            lines.append(f"{name}: expected {show(name, expected[name])}, but the call did not pass it")
+        else:
+            lines.append(f"{name}: not given, actual {show(name, actual[name])}")
+    return lines

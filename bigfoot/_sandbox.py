@@ -1,0 +1,109 @@
+"""Sandboxes: the stretch of code in which asyncpg calls are answered by a verifier's scripts.
+
+Which sandbox a call belongs to is held in a context variable, so asyncio tasks and threads each see the sandbox of
+the code that started them, never another test's.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar, Token
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
+
+from . import _patching
+from ._render import location
+from .errors import InvalidStateError, UnmockedInteractionError
+
+if TYPE_CHECKING:
+    from ._verifier import StrictVerifier
+
+ACTIVE: ContextVar[Sandbox | None] = ContextVar("bigfoot_active_sandbox", default=None)
+
+_NEW, _OPEN, _CLOSED = 0, 1, 2
+
+
+class Sandbox:
+    """A context manager (``with`` and ``async with``) that routes asyncpg calls to ``verifier``.
+
+    Entering gives the verifier. A sandbox is entered once; ask ``verifier.sandbox()`` for another.
+    """
+
+    __slots__ = ("verifier", "_token", "_state", "_where")
+
+    def __init__(self, verifier: StrictVerifier, frame: FrameType | None) -> None:
+        self.verifier = verifier
+        self._token: Token[Sandbox | None] | None = None
+        self._state = _NEW
+        self._where = location(frame.f_code.co_filename, frame.f_lineno) if frame is not None else "?"
+
+    @property
+    def closed(self) -> bool:
+        return self._state == _CLOSED
+
+    @property
+    def opened_at(self) -> str:
+        """``file:line`` of the code that opened the sandbox."""
+        return self._where
+
+    def __enter__(self) -> StrictVerifier:
+        if self._state != _NEW:
+            raise InvalidStateError(
+                f"This sandbox (opened at {self._where}) was entered before; a sandbox is entered once. "
+                "Call verifier.sandbox() again for a new one."
+            )
+        _patching.acquire()
+        self._token = ACTIVE.set(self)
+        self._state = _OPEN
+        return self.verifier
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close(exc)
+
+    async def __aenter__(self) -> StrictVerifier:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close(exc)
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """Leave the sandbox. ``exc`` is what the block raised, if anything."""
+        if self._state != _OPEN:
+            return
+        self._state = _CLOSED
+        token, self._token = self._token, None
+        try:
+            if token is not None and ACTIVE.get() is self:
+                ACTIVE.reset(token)
+        except ValueError:
+            # Left from another context than it was entered in: that context keeps pointing at a closed sandbox,
+            # whose calls are refused with a clear error.
+            pass
+        finally:
+            _patching.release()
+        if exc is not None:
+            self._mark_surfaced(exc)
+
+    def _mark_surfaced(self, exc: BaseException) -> None:
+        """An unmocked-call error that left the block reached the test: verification need not report it again."""
+        seen: set[int] = set()
+        current: BaseException | None = exc
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            if isinstance(current, UnmockedInteractionError):
+                self.verifier._surfaced(current)
+            current = current.__cause__ or current.__context__
+
+    def refuse_closed(self, called: str) -> InvalidStateError:
+        return InvalidStateError(
+            f"{called} was called from code started inside the bigfoot sandbox opened at {self._where}, "
+            "but that sandbox has closed. Await the task (or finish the work) before the sandbox ends, "
+            "or open a sandbox around the code that makes the call."
+        )
+
+    def __repr__(self) -> str:
+        state = ("new", "open", "closed")[self._state]
+        return f"<bigfoot Sandbox {state}, opened at {self._where}>"

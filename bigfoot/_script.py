@@ -1,0 +1,201 @@
+"""Session scripts: what the test says the conversation with the database will be, step by step."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from ._render import location
+
+if TYPE_CHECKING:
+    from ._plugin import BasePlugin
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+"""Marks an argument that was not given, where None is a meaningful value."""
+
+
+class StepSpec:
+    """What a step name allows: whether its real method returns a value, and how ``returns`` is checked.
+
+    ``convert`` checks a ``returns`` value and turns it into what the fake hands back; it raises TypeError with the
+    reason when the shape is wrong. A spec without ``convert`` belongs to a method that returns None.
+    """
+
+    __slots__ = ("name", "convert", "shape", "example")
+
+    def __init__(
+        self, name: str, convert: Callable[[Any], Any] | None = None, shape: str = "", example: str = "None"
+    ) -> None:
+        self.name = name
+        self.convert = convert
+        self.shape = shape
+        self.example = example
+
+    def hint(self) -> str:
+        """The ``.expect(...)`` call that scripts this step."""
+        return f'.expect("{self.name}", returns={self.example})'
+
+
+class Step:
+    """One scripted step. ``position`` counts from 1 within its session."""
+
+    __slots__ = ("method", "returns", "raises", "required", "session", "position", "filename", "lineno")
+
+    def __init__(
+        self,
+        method: str,
+        returns: Any,
+        raises: BaseException | type[BaseException] | None,
+        required: bool,
+        session: int,
+        position: int,
+        filename: str,
+        lineno: int,
+    ) -> None:
+        self.method = method
+        self.returns = returns
+        self.raises = raises
+        self.required = required
+        self.session = session
+        self.position = position
+        self.filename = filename
+        self.lineno = lineno
+
+    @property
+    def location(self) -> str:
+        """``file:line`` where the step was scripted."""
+        return location(self.filename, self.lineno)
+
+    def describe(self) -> str:
+        return f"session #{self.session} step {self.position} {self.method!r} (scripted at {self.location})"
+
+    def __repr__(self) -> str:
+        return f"<Step {self.describe()}>"
+
+
+class Session:
+    """The script of one connection's life and how far it has been used."""
+
+    __slots__ = ("number", "steps", "pos", "plugin", "taken")
+
+    def __init__(self, plugin: BasePlugin, number: int) -> None:
+        self.plugin = plugin
+        self.number = number
+        self.steps: list[Step] = []
+        self.pos = 0
+        self.taken = False
+
+    def next_step(self) -> Step | None:
+        return self.steps[self.pos] if self.pos < len(self.steps) else None
+
+    def unused(self) -> list[Step]:
+        return [step for step in self.steps[self.pos :] if step.required]
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+class SessionHandle:
+    """Scripts one session. ``expect()`` appends a step and returns the same handle, so calls chain::
+
+        plugin.new_session().expect("connect").expect("fetchval", returns=1).expect("close")
+    """
+
+    __slots__ = ("_session", "_specs")
+
+    def __init__(self, session: Session, specs: Mapping[str, StepSpec]) -> None:
+        self._session = session
+        self._specs = specs
+
+    @property
+    def number(self) -> int:
+        """The session's number, as error messages show it (``session #1``)."""
+        return self._session.number
+
+    @property
+    def steps(self) -> list[Step]:
+        """The steps scripted so far (a copy)."""
+        return list(self._session.steps)
+
+    def expect(
+        self,
+        method: str,
+        returns: Any = MISSING,
+        raises: BaseException | type[BaseException] | None = None,
+        required: bool = True,
+    ) -> SessionHandle:
+        """Append a step: the next call on this session must be ``method``.
+
+        ``returns`` is what the call gives back (omit it for methods that return None); ``raises`` is an exception
+        class or instance to raise instead; ``required=False`` steps may go unused.
+        """
+        spec = self._specs.get(method) if isinstance(method, str) else None
+        if spec is None:
+            raise ValueError(self._unknown_method(method))
+        where = f"expect({method!r})"
+        if raises is not None and not (
+            isinstance(raises, BaseException) or (isinstance(raises, type) and issubclass(raises, BaseException))
+        ):
+            raise TypeError(
+                f"{where}: raises must be an exception class or instance, got {_type_name(raises)} {raises!r}."
+            )
+        if not isinstance(required, bool):
+            raise TypeError(f"{where}: required must be True or False, got {_type_name(required)} {required!r}.")
+        if raises is not None and returns is not MISSING and returns is not None:
+            raise TypeError(f"{where}: give returns or raises, not both; a step either answers or fails.")
+        if spec.convert is None:
+            if returns is not MISSING and returns is not None:
+                raise TypeError(
+                    f"{where}: {method} returns nothing, so returns must be omitted or None; "
+                    f"got {_type_name(returns)} {returns!r}."
+                )
+            returns = None
+        elif raises is None:
+            if returns is MISSING:
+                raise TypeError(
+                    f"{where}: returns is required, because {method}() gives back {spec.shape}; "
+                    f"add returns={spec.example} (or raises=... for a failing call)."
+                )
+            try:
+                returns = spec.convert(returns)
+            except TypeError as exc:
+                raise TypeError(f"{where}: {exc}") from None
+        frame = sys._getframe(1)
+        session = self._session
+        session.steps.append(
+            Step(
+                method,
+                returns,
+                raises,
+                required,
+                session.number,
+                len(session.steps) + 1,
+                frame.f_code.co_filename,
+                frame.f_lineno,
+            )
+        )
+        return self
+
+    def _unknown_method(self, method: object) -> str:
+        import difflib
+
+        names = sorted(self._specs)
+        guess = difflib.get_close_matches(str(method), names, n=1) if isinstance(method, str) else []
+        hint = f" Did you mean {guess[0]!r}?" if guess else ""
+        return f"expect({method!r}): unknown step name.{hint} Valid names: {', '.join(names)}."
+
+    def __repr__(self) -> str:
+        names = ", ".join(step.method for step in self._session.steps)
+        return f"<SessionHandle #{self._session.number}: {names or 'no steps'}>"

@@ -1,0 +1,90 @@
+"""The timeline: every interaction the code under test had, in the order it happened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from ._plugin import BasePlugin
+
+
+class Source:
+    """What kind of interaction a record is: one step name of one plugin (``plugin.fetch``).
+
+    Pass it to ``StrictVerifier.assert_interaction`` to assert an interaction of that kind.
+    """
+
+    __slots__ = ("plugin", "name")
+
+    def __init__(self, plugin: BasePlugin, name: str) -> None:
+        self.plugin = plugin
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<interaction source {self.plugin.hint_name}.{self.name}>"
+
+
+class Interaction:
+    """One call the code under test made and the script answered.
+
+    ``fields`` holds every argument the code passed, under asyncpg's parameter names; ``raised`` is the exception
+    the step raised, if any; ``session`` is the number of the scripted session that answered it.
+    """
+
+    __slots__ = ("source", "fields", "raised", "session", "asserted")
+
+    def __init__(self, source: Source, fields: dict[str, Any], session: int) -> None:
+        self.source = source
+        self.fields = fields
+        self.session = session
+        self.raised: BaseException | None = None
+        self.asserted = False
+
+    @property
+    def method(self) -> str:
+        return self.source.name
+
+    def assertion_line(self) -> str:
+        """The assertion that matches this interaction, ready to paste."""
+        return self.source.plugin.assertion_line(self)
+
+    def __repr__(self) -> str:
+        return f"<Interaction {self.source.name} session #{self.session}: {self.assertion_line()}>"
+
+
+class Timeline:
+    """Interactions in order, with a cursor on the earliest one not yet asserted.
+
+    The cursor makes an ordered assertion O(1) however long the test runs.
+    """
+
+    __slots__ = ("_items", "_cursor")
+
+    def __init__(self) -> None:
+        self._items: list[Interaction] = []
+        self._cursor = 0
+
+    def append(self, interaction: Interaction) -> None:
+        self._items.append(interaction)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Interaction]:
+        return iter(self._items)
+
+    def earliest_unasserted(self) -> Interaction | None:
+        items = self._items
+        i = self._cursor
+        n = len(items)
+        while i < n and items[i].asserted:
+            i += 1
+        self._cursor = i
+        return items[i] if i < n else None
+
+    def unasserted(self) -> Iterator[Interaction]:
+        self.earliest_unasserted()
+        for i in range(self._cursor, len(self._items)):
+            item = self._items[i]
+            if not item.asserted:
+                yield item

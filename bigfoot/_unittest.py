@@ -1,0 +1,97 @@
+"""unittest and Django integration: a fresh verifier per test, verified when the test ends."""
+
+from __future__ import annotations
+
+import sys
+import unittest
+from contextvars import Token
+from typing import TYPE_CHECKING
+
+from ._current import install, uninstall
+from ._verifier import StrictVerifier
+
+if TYPE_CHECKING:
+    from .plugins.asyncpg_plugin import AsyncpgPlugin
+
+__all__ = ["BigfootMixin", "BigfootTestCase"]
+
+
+def _is_isolated_async(test: object) -> bool:
+    module = sys.modules.get("unittest.async_case")
+    return module is not None and isinstance(test, module.IsolatedAsyncioTestCase)
+
+
+class BigfootMixin:
+    """Gives each test a fresh ``StrictVerifier`` and verifies it when the test ends.
+
+    Put it before the test case class: ``class MyTest(BigfootMixin, unittest.IsolatedAsyncioTestCase)``.
+    On ``IsolatedAsyncioTestCase`` the verifier is installed in ``asyncSetUp`` and verified in ``asyncTearDown``;
+    on other test cases (Django's ``SimpleTestCase``/``TestCase``, whose async tests run through ``async_to_sync``)
+    in ``setUp`` and ``tearDown``. Overrides that call ``super()`` compose with it. Problems found by verification
+    are reported as a failure of the test; the verifier is uninstalled either way.
+
+    Inside the test, ``self.asyncpg_mock`` is the AsyncpgPlugin, ``self.bigfoot_verifier`` the verifier, and
+    ``bigfoot.asyncpg_mock`` and ``with bigfoot:`` work as under pytest.
+    """
+
+    bigfoot_verifier: StrictVerifier
+    _bigfoot_token: Token[StrictVerifier | None] | None = None
+
+    @property
+    def asyncpg_mock(self) -> AsyncpgPlugin:
+        """This test's AsyncpgPlugin (created on first use)."""
+        from .plugins.asyncpg_plugin import AsyncpgPlugin
+
+        return AsyncpgPlugin.of(self._bigfoot_require())
+
+    def _bigfoot_require(self) -> StrictVerifier:
+        verifier = self.__dict__.get("bigfoot_verifier")
+        if verifier is None:
+            from .errors import NoActiveVerifierError
+
+            raise NoActiveVerifierError(
+                f"{type(self).__name__} has no bigfoot verifier yet: it is installed in asyncSetUp (setUp on "
+                "non-asyncio test cases). If you override that method, call super() first."
+            )
+        return verifier  # type: ignore[no-any-return]
+
+    def _bigfoot_start(self) -> None:
+        verifier = StrictVerifier()
+        verifier.hint_owner = "self"
+        self.bigfoot_verifier = verifier
+        self._bigfoot_token = install(verifier)
+
+    def _bigfoot_finish(self) -> None:
+        token, self._bigfoot_token = self._bigfoot_token, None
+        if token is None:
+            return
+        try:
+            self.bigfoot_verifier.verify_all()
+        finally:
+            uninstall(token)
+
+    def setUp(self) -> None:
+        if not _is_isolated_async(self):
+            self._bigfoot_start()
+        super().setUp()  # type: ignore[misc]
+
+    def tearDown(self) -> None:
+        try:
+            super().tearDown()  # type: ignore[misc]
+        finally:
+            if not _is_isolated_async(self):
+                self._bigfoot_finish()
+
+    async def asyncSetUp(self) -> None:
+        self._bigfoot_start()
+        await super().asyncSetUp()  # type: ignore[misc]
+
+    async def asyncTearDown(self) -> None:
+        try:
+            await super().asyncTearDown()  # type: ignore[misc]
+        finally:
+            self._bigfoot_finish()
+
+
+class BigfootTestCase(BigfootMixin, unittest.IsolatedAsyncioTestCase):
+    """An ``IsolatedAsyncioTestCase`` with bigfoot's verifier: see ``BigfootMixin``."""

@@ -1,0 +1,259 @@
+"""The verifier: one test's timeline, its plugins, its assertions and its final verification."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, TypeVar
+
+from ._render import bullet_list, call_args, field_diff, is_masked
+from ._sandbox import Sandbox
+from ._script import Step
+from ._timeline import Interaction, Source, Timeline
+from .errors import (
+    InteractionMismatchError,
+    MissingAssertionFieldsError,
+    UnassertedInteractionsError,
+    UnmockedInteractionError,
+    UnusedMocksError,
+    VerificationError,
+)
+
+if TYPE_CHECKING:
+    from ._plugin import BasePlugin
+
+P = TypeVar("P", bound="BasePlugin")
+
+_ORDER_HINT = "Assert interactions in the order they happened, or put the assertions inside `with bigfoot.in_any_order():`."
+
+
+def _raised_matches(expected: Any, actual: BaseException | None) -> bool:
+    if isinstance(expected, type) and issubclass(expected, BaseException):
+        return isinstance(actual, expected)
+    return expected is actual or bool(expected == actual)
+
+
+class StrictVerifier:
+    """Owns one timeline of interactions and the plugins that script and record them.
+
+    >>> verifier = StrictVerifier()
+    >>> verifier.verify_all()  # nothing happened, nothing to report
+    """
+
+    def __init__(self) -> None:
+        self._timeline = Timeline()
+        self._plugins: dict[type[BasePlugin], BasePlugin] = {}
+        self._unmocked: list[UnmockedInteractionError] = []
+        self._any_order = 0
+        self.hint_owner = "bigfoot"
+        """How hints name the plugin's owner: ``bigfoot`` (``bigfoot.asyncpg_mock.``) or ``self`` under the mixin."""
+
+    # -- plugins -------------------------------------------------------------------------------------------------
+
+    def _register_plugin(self, plugin: BasePlugin) -> None:
+        kind = type(plugin)
+        if kind in self._plugins:
+            raise ValueError(
+                f"This verifier already has a {kind.__name__}; each verifier takes at most one. "
+                f"Use the existing one (verifier.get_plugin({kind.__name__})) instead of creating another."
+            )
+        self._plugins[kind] = plugin
+
+    def get_plugin(self, kind: type[P]) -> P | None:
+        """The plugin of class ``kind`` registered on this verifier, or None."""
+        plugin = self._plugins.get(kind)
+        return plugin  # type: ignore[return-value]
+
+    # -- sandbox -------------------------------------------------------------------------------------------------
+
+    def sandbox(self) -> Sandbox:
+        """A context manager (``with`` or ``async with``) inside which asyncpg calls follow this verifier's scripts."""
+        return Sandbox(self, sys._getframe(1))
+
+    # -- assertions ----------------------------------------------------------------------------------------------
+
+    @property
+    def interactions(self) -> list[Interaction]:
+        """Every interaction recorded so far, in order."""
+        return list(self._timeline)
+
+    @contextmanager
+    def in_any_order(self) -> Iterator[None]:
+        """Inside this block an assertion may match any unasserted interaction of its kind, not only the earliest."""
+        self._any_order += 1
+        try:
+            yield
+        finally:
+            self._any_order -= 1
+
+    def assert_interaction(self, source: Source, /, **expected: Any) -> Interaction:
+        """Assert the earliest unasserted interaction (any unasserted one inside ``in_any_order()``).
+
+        ``source`` names the kind (``plugin.fetch``); ``expected`` must give every field the interaction recorded.
+        Returns the interaction it matched.
+        """
+        if not isinstance(source, Source):
+            raise TypeError(
+                f"assert_interaction() takes an interaction source such as plugin.fetch first, "
+                f"got {type(source).__name__} {source!r}."
+            )
+        if source.plugin._verifier is not self:
+            raise ValueError(
+                f"{source!r} belongs to another verifier; assert through the plugin of this one."
+            )
+        args = expected.get("args")
+        if type(args) is tuple:
+            expected["args"] = list(args)
+        if self._any_order:
+            return self._assert_any_order(source, expected)
+        interaction = self._timeline.earliest_unasserted()
+        if interaction is not None and interaction.source is source and expected == interaction.fields:
+            interaction.asserted = True
+            return interaction
+        self._check(source, expected, interaction)
+        assert interaction is not None
+        interaction.asserted = True
+        return interaction
+
+    def _check(self, source: Source, expected: dict[str, Any], interaction: Interaction | None) -> None:
+        """Raise the error that explains why ``interaction`` does not satisfy the assertion, if it does not."""
+        asked = f"assert_{source.name}({call_args(expected)})"
+        if interaction is None:
+            total = len(self._timeline)
+            raise InteractionMismatchError(
+                f"{asked} found nothing to match: all {total} recorded interaction(s) are already asserted"
+                f"{'' if total else ' (none happened)'}.",
+                method=source.name,
+                expected=expected,
+                actual=None,
+            )
+        if interaction.source is not source:
+            raise InteractionMismatchError(
+                f"{asked} does not match the earliest unasserted interaction, which is a "
+                f"{interaction.source.name} (session #{interaction.session}):\n"
+                f"{bullet_list([interaction.assertion_line()])}\n{_ORDER_HINT}",
+                method=source.name,
+                expected=expected,
+                actual=interaction,
+            )
+        problems = self._differences(expected, interaction)
+        if problems:
+            raise InteractionMismatchError(
+                f"{asked} does not match the earliest unasserted interaction "
+                f"({source.name}, session #{interaction.session}):\n{bullet_list(problems)}\n"
+                f"It was recorded as:\n{bullet_list([interaction.assertion_line()])}",
+                method=source.name,
+                expected=expected,
+                actual=interaction,
+            )
+
+    def _differences(self, expected: dict[str, Any], interaction: Interaction) -> list[str]:
+        """Field-by-field differences; a missing field raises MissingAssertionFieldsError at once."""
+        fields = interaction.fields
+        missing = [name for name in fields if name not in expected]
+        if missing:
+            line = interaction.assertion_line()
+            note = (
+                "\n(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)"
+                if any(is_masked(name, fields[name]) for name in fields)
+                else ""
+            )
+            raise MissingAssertionFieldsError(
+                f"assert_{interaction.source.name}() left out recorded field(s): {', '.join(missing)}. "
+                f"Every field the call passed must be asserted; the complete assertion is:\n"
+                f"{bullet_list([line])}{note}",
+                interaction=interaction,
+                missing=missing,
+                line=line,
+            )
+        given = {name: value for name, value in expected.items() if name != "raised"}
+        problems = field_diff(given, fields)
+        if "raised" in expected and not _raised_matches(expected["raised"], interaction.raised):
+            problems.append(f"raised: expected {expected['raised']!r}, actual {interaction.raised!r}")
+        return problems
+
+    def _assert_any_order(self, source: Source, expected: dict[str, Any]) -> Interaction:
+        candidates = [item for item in self._timeline.unasserted() if item.source is source]
+        for item in candidates:
+            if expected == item.fields:
+                item.asserted = True
+                return item
+        first_error: MissingAssertionFieldsError | None = None
+        for item in candidates:
+            try:
+                if not self._differences(expected, item):
+                    item.asserted = True
+                    return item
+            except MissingAssertionFieldsError as error:
+                first_error = first_error or error
+        if first_error is not None:
+            raise first_error
+        asked = f"assert_{source.name}({call_args(expected)})"
+        if candidates:
+            lines = [item.assertion_line() for item in candidates]
+            message = f"{asked} matches none of the unasserted {source.name} interactions:\n{bullet_list(lines)}"
+        else:
+            message = f"{asked} found no unasserted {source.name} interaction."
+        raise InteractionMismatchError(message, method=source.name, expected=expected, actual=None)
+
+    # -- verification --------------------------------------------------------------------------------------------
+
+    def _surfaced(self, error: UnmockedInteractionError) -> None:
+        try:
+            self._unmocked.remove(error)
+        except ValueError:
+            pass
+
+    def verify_all(self) -> None:
+        """Fail if a swallowed call was unmocked, an interaction is unasserted or a required step went unused.
+
+        Every problem found is reported in one error: ``UnassertedInteractionsError``, ``UnusedMocksError``, the
+        unmocked call itself, or ``VerificationError`` when there are several kinds.
+        """
+        unmocked = list(self._unmocked)
+        unasserted = list(self._timeline.unasserted())
+        unused: list[Step] = []
+        for plugin in self._plugins.values():
+            unused.extend(plugin.unused_steps())
+        if not (unmocked or unasserted or unused):
+            return
+        sections = []
+        if unmocked:
+            sections.append(
+                f"{len(unmocked)} unmocked call(s) were made and swallowed by the code under test:\n"
+                + "\n".join(str(error) for error in unmocked)
+            )
+        if unasserted:
+            lines = [item.assertion_line() for item in unasserted]
+            masked = any(is_masked(n, v) for item in unasserted for n, v in item.fields.items())
+            sections.append(
+                f"{len(unasserted)} interaction(s) were not asserted. Assert them, in this order:\n"
+                + bullet_list(lines)
+                + ("\n(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)" if masked else "")
+            )
+        if unused:
+            sections.append(
+                f"{len(unused)} scripted step(s) were never used:\n"
+                + bullet_list(step.describe() for step in unused)
+                + "\nRemove them from the script, or mark optional ones with required=False."
+            )
+        message = "\n\n".join(sections)
+        if unmocked and not (unasserted or unused):
+            raise UnmockedInteractionError(
+                message,
+                method=unmocked[0].method,
+                fields=unmocked[0].fields,
+                session=unmocked[0].session,
+                expected=unmocked[0].expected,
+                hint=unmocked[0].hint,
+            )
+        if unasserted and not (unmocked or unused):
+            raise UnassertedInteractionsError(
+                message, interactions=unasserted, lines=[item.assertion_line() for item in unasserted]
+            )
+        if unused and not (unmocked or unasserted):
+            raise UnusedMocksError(message, steps=unused)
+        raise VerificationError(message, unmocked=unmocked, unasserted=unasserted, unused=unused)
+
+    def __repr__(self) -> str:
+        return f"<StrictVerifier: {len(self._timeline)} interaction(s), {len(self._plugins)} plugin(s)>"

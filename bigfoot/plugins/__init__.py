@@ -1,0 +1,1 @@
+"""bigfoot's plugins. ``bigfoot.plugins.asyncpg_plugin`` needs the asyncpg extra."""

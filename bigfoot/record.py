@@ -1,0 +1,170 @@
+"""``Record``: a row as asyncpg hands it out, constructible by tests.
+
+Behaves like ``asyncpg.Record``: index by position or column name, slices give tuples, iteration yields values,
+``in`` tests column names, equality is tuple equality. One deliberate difference: a bigfoot Record also equals a
+mapping with the same columns and values, so ``rows == [{"id": 1}]`` holds in tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Mapping, overload
+
+__all__ = ["Record"]
+
+
+class Record:
+    """A database row.
+
+    >>> r = Record({"id": 1, "name": "Alice"})
+    >>> r[0], r["name"], r[1:], dict(r)
+    (1, 'Alice', ('Alice',), {'id': 1, 'name': 'Alice'})
+    >>> r
+    <Record id=1 name='Alice'>
+
+    Build it from a mapping, from ``(name, value)`` pairs (duplicate names kept, as in a query result) or from
+    keyword arguments.
+    """
+
+    __slots__ = ("_names", "_values", "_index")
+
+    def __init__(self, columns: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), /, **named: Any) -> None:
+        pairs = list(columns.items() if isinstance(columns, Mapping) else columns)
+        pairs.extend(named.items())
+        names = []
+        values = []
+        for pair in pairs:
+            try:
+                name, value = pair
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"Record() takes a mapping or (name, value) pairs; {pair!r} is not a pair."
+                ) from None
+            if not isinstance(name, str):
+                raise TypeError(f"Record() column names must be str, got {type(name).__name__} {name!r}.")
+            names.append(name)
+            values.append(value)
+        self._names = tuple(names)
+        self._values = tuple(values)
+        # Later duplicates win, as in asyncpg.
+        self._index = {name: i for i, name in enumerate(names)}
+
+    @classmethod
+    def _from(cls, names: tuple[str, ...], values: tuple[Any, ...], index: dict[str, int]) -> Record:
+        record = cls.__new__(cls)
+        record._names = names
+        record._values = values
+        record._index = index
+        return record
+
+    @overload
+    def __getitem__(self, key: int | str) -> Any: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> tuple[Any, ...]: ...
+
+    def __getitem__(self, key: int | str | slice) -> Any:
+        if isinstance(key, str):
+            try:
+                return self._values[self._index[key]]
+            except KeyError:
+                raise KeyError(key) from None
+        if isinstance(key, int) and not isinstance(key, bool):
+            try:
+                return self._values[key]
+            except IndexError:
+                raise IndexError("record index out of range") from None
+        if isinstance(key, slice):
+            return self._values[key]
+        raise KeyError(key) if key is not None else KeyError()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of column ``name``, or ``default``; looks up names only, like asyncpg."""
+        index = self._index.get(name) if isinstance(name, str) else None
+        return default if index is None else self._values[index]
+
+    def keys(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def values(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return iter(zip(self._names, self._values))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Record):
+            return self._values == other._values
+        if isinstance(other, tuple):
+            return self._values == other
+        if isinstance(other, Mapping):
+            return len(other) == len(self._index) and all(
+                name in other and other[name] == self._values[i] for name, i in self._index.items()
+            )
+        if _is_asyncpg_record(other):
+            return self._values == tuple(other)  # type: ignore[arg-type]
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash(self._values)
+
+    def _cmp_values(self, other: object) -> tuple[Any, ...] | None:
+        if isinstance(other, Record):
+            return other._values
+        if isinstance(other, tuple):
+            return other
+        return None
+
+    def __lt__(self, other: object) -> bool:
+        values = self._cmp_values(other)
+        return NotImplemented if values is None else self._values < values
+
+    def __le__(self, other: object) -> bool:
+        values = self._cmp_values(other)
+        return NotImplemented if values is None else self._values <= values
+
+    def __gt__(self, other: object) -> bool:
+        values = self._cmp_values(other)
+        return NotImplemented if values is None else self._values > values
+
+    def __ge__(self, other: object) -> bool:
+        values = self._cmp_values(other)
+        return NotImplemented if values is None else self._values >= values
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not self._names:
+            return f"<{name}>"
+        return f"<{name} " + " ".join(f"{n}={v!r}" for n, v in zip(self._names, self._values)) + ">"
+
+    def __reduce__(self) -> Any:
+        raise TypeError(f"cannot pickle {type(self).__name__!r} object")
+
+
+def _is_asyncpg_record(value: object) -> bool:
+    cls = type(value)
+    return cls.__name__ == "Record" and cls.__module__.startswith("asyncpg")
+
+
+def as_record(row: Any) -> Record:
+    """A bigfoot Record from a scripted row: a mapping, a Record, or a real ``asyncpg.Record``."""
+    if isinstance(row, Record):
+        return row
+    if isinstance(row, Mapping) or _is_asyncpg_record(row):
+        return Record(list(row.items()))
+    raise TypeError(f"a row must be a mapping, a bigfoot Record or an asyncpg Record, got {type(row).__name__} {row!r}")
