@@ -10,6 +10,8 @@ from ._script import Session, SessionHandle, Step, StepSpec
 from ._timeline import Interaction, Source
 from .errors import UnmockedInteractionError
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+
 if TYPE_CHECKING:
     from ._verifier import StrictVerifier
 

@@ -14,6 +14,8 @@ from . import _patching
 from ._render import location
 from .errors import InvalidStateError, UnmockedInteractionError
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+
 if TYPE_CHECKING:
     from ._verifier import StrictVerifier
 

@@ -162,7 +162,9 @@ class SessionHandle:
                     f"got {_type_name(returns)} {returns!r}."
                 )
             returns = None
-        elif raises is None:
+        elif raises is not None:
+            returns = None
+        else:
             if returns is MISSING:
                 raise TypeError(
                     f"{where}: returns is required, because {method}() gives back {spec.shape}; "

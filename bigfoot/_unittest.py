@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from ._current import install, uninstall
 from ._verifier import StrictVerifier
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+
 if TYPE_CHECKING:
     from .plugins.asyncpg_plugin import AsyncpgPlugin
 

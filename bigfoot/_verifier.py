@@ -19,6 +19,8 @@ from .errors import (
     VerificationError,
 )
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+
 if TYPE_CHECKING:
     from ._plugin import BasePlugin
 
@@ -92,6 +94,7 @@ class StrictVerifier:
         ``source`` names the kind (``plugin.fetch``); ``expected`` must give every field the interaction recorded.
         Returns the interaction it matched.
         """
+        __tracebackhide__ = True
         if not isinstance(source, Source):
             raise TypeError(
                 f"assert_interaction() takes an interaction source such as plugin.fetch first, "
@@ -117,6 +120,7 @@ class StrictVerifier:
 
     def _check(self, source: Source, expected: dict[str, Any], interaction: Interaction | None) -> None:
         """Raise the error that explains why ``interaction`` does not satisfy the assertion, if it does not."""
+        __tracebackhide__ = True
         asked = f"assert_{source.name}({call_args(expected)})"
         if interaction is None:
             total = len(self._timeline)
@@ -149,6 +153,7 @@ class StrictVerifier:
 
     def _differences(self, expected: dict[str, Any], interaction: Interaction) -> list[str]:
         """Field-by-field differences; a missing field raises MissingAssertionFieldsError at once."""
+        __tracebackhide__ = True
         fields = interaction.fields
         missing = [name for name in fields if name not in expected]
         if missing:
@@ -173,6 +178,7 @@ class StrictVerifier:
         return problems
 
     def _assert_any_order(self, source: Source, expected: dict[str, Any]) -> Interaction:
+        __tracebackhide__ = True
         candidates = [item for item in self._timeline.unasserted() if item.source is source]
         for item in candidates:
             if expected == item.fields:
@@ -210,6 +216,7 @@ class StrictVerifier:
         Every problem found is reported in one error: ``UnassertedInteractionsError``, ``UnusedMocksError``, the
         unmocked call itself, or ``VerificationError`` when there are several kinds.
         """
+        __tracebackhide__ = True
         unmocked = list(self._unmocked)
         unasserted = list(self._timeline.unasserted())
         unused: list[Step] = []

@@ -17,6 +17,7 @@ def bigfoot_verifier() -> Iterator[StrictVerifier]:
     token = install(verifier)
     try:
         yield verifier
+        __tracebackhide__ = True
         verifier.verify_all()
     finally:
         uninstall(token)

@@ -33,7 +33,12 @@ NONE: Any = Default(None)
 ZERO: Any = Default(0)
 
 
-class Connection:
+# asyncpg's Connection metaclass answers isinstance() for any class that has this (empty) base in its MRO; pool
+# connection proxies rely on it, and so does the fake.
+_ProxyBase: type = getattr(asyncpg.connection, "_ConnectionProxy", object)
+
+
+class Connection(_ProxyBase):
     """A scripted stand-in for ``asyncpg.connection.Connection``; ``isinstance(conn, asyncpg.Connection)`` holds."""
 
     __slots__ = ("_plugin", "_session", "_closed")
@@ -42,11 +47,6 @@ class Connection:
         self._plugin = plugin
         self._session = session
         self._closed = False
-
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:
-        # isinstance() consults __class__, so code that checks for asyncpg.Connection accepts the fake.
-        return asyncpg.Connection  # type: ignore[no-any-return]
 
     def _call(self, method: str, fields: dict[str, Any]) -> Any:
         if self._closed:

@@ -18,6 +18,8 @@ from .._script import MISSING, StepSpec
 from .._timeline import Interaction, Source
 from .._verifier import StrictVerifier
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+
 __all__ = ["AsyncpgPlugin"]
 
 
@@ -59,30 +61,37 @@ class AsyncpgPlugin(BasePlugin):
     # -- assertion helpers: each asserts the next interaction of its kind on this plugin's verifier ----------------
 
     def _assert(self, method: str, fields: dict[str, Any]) -> Interaction:
+        __tracebackhide__ = True
         return self._verifier.assert_interaction(
             self._sources[method], **{k: v for k, v in fields.items() if v is not MISSING}
         )
 
     def assert_connect(self, **fields: Any) -> Interaction:
         """Assert an ``asyncpg.connect()``: pass exactly the arguments it was called with (``dsn=`` or keywords)."""
+        __tracebackhide__ = True
         return self._verifier.assert_interaction(self._sources["connect"], **fields)
 
     def assert_execute(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.execute(query, *args)``; ``args`` is the list of positional arguments."""
+        __tracebackhide__ = True
         return self._assert("execute", {"query": query, "args": args, **more})
 
     def assert_fetch(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.fetch(query, *args)``."""
+        __tracebackhide__ = True
         return self._assert("fetch", {"query": query, "args": args, **more})
 
     def assert_fetchrow(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.fetchrow(query, *args)``."""
+        __tracebackhide__ = True
         return self._assert("fetchrow", {"query": query, "args": args, **more})
 
     def assert_fetchval(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.fetchval(query, *args)``; ``column=`` too if the code passed it."""
+        __tracebackhide__ = True
         return self._assert("fetchval", {"query": query, "args": args, **more})
 
     def assert_close(self, **fields: Any) -> Interaction:
         """Assert a ``conn.close()`` (with ``timeout=`` if the code passed one)."""
+        __tracebackhide__ = True
         return self._verifier.assert_interaction(self._sources["close"], **fields)
