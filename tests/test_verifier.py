@@ -1,0 +1,200 @@
+"""Assertions against the timeline and final verification (SPEC 5, 6)."""
+
+from __future__ import annotations
+
+from unittest.mock import ANY
+
+import asyncpg
+import pytest
+
+from bigfoot import (
+    InteractionMismatchError,
+    MissingAssertionFieldsError,
+    StrictVerifier,
+    UnassertedInteractionsError,
+    UnusedMocksError,
+    VerificationError,
+)
+from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+
+
+async def run_two_queries(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("fetchval", returns=1).expect("execute", returns="UPDATE 2")
+    with verifier.sandbox():
+        conn = await asyncpg.connect(user="app", password="s3cret")
+        await conn.fetchval("SELECT 1")
+        await conn.execute("UPDATE t SET a = $1", 5)
+
+
+async def test_assertions_go_in_order(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    apg.assert_connect(user="app", password="s3cret")
+    with pytest.raises(InteractionMismatchError) as info:
+        apg.assert_execute(query="UPDATE t SET a = $1", args=[5])
+    assert str(info.value) == (
+        "assert_execute(query='UPDATE t SET a = $1', args=[5]) does not match the earliest unasserted interaction, "
+        "which is a fetchval (session #1):\n"
+        "    bigfoot.asyncpg_mock.assert_fetchval(query='SELECT 1', args=[])\n"
+        "Assert interactions in the order they happened, or put the assertions inside "
+        "`with bigfoot.in_any_order():`."
+    )
+    assert info.value.method == "execute" and info.value.actual is verifier.interactions[1]
+    assert info.value.expected == {"query": "UPDATE t SET a = $1", "args": [5]}
+
+
+async def test_field_by_field_diff(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    apg.assert_connect(user="app", password=ANY)
+    with pytest.raises(InteractionMismatchError) as info:
+        apg.assert_fetchval(query="SELECT 2", args=[], timeout=5)
+    assert str(info.value) == (
+        "assert_fetchval(query='SELECT 2', args=[], timeout=5) does not match the earliest unasserted interaction "
+        "(fetchval, session #1):\n"
+        "    query: expected 'SELECT 2', actual 'SELECT 1'\n"
+        "    timeout: expected 5, but the call did not pass it\n"
+        "It was recorded as:\n"
+        "    bigfoot.asyncpg_mock.assert_fetchval(query='SELECT 1', args=[])"
+    )
+
+
+async def test_missing_fields_name_them_and_give_the_line(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    with pytest.raises(MissingAssertionFieldsError) as info:
+        apg.assert_connect(user="app")
+    assert str(info.value) == (
+        "assert_connect() left out recorded field(s): password. Every field the call passed must be asserted; "
+        "the complete assertion is:\n"
+        "    bigfoot.asyncpg_mock.assert_connect(user='app', password='***')\n"
+        "(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)"
+    )
+    assert info.value.missing == ["password"] and info.value.interaction is verifier.interactions[0]
+    assert "s3cret" not in str(info.value)
+    apg.assert_connect(user="app", password="s3cret")
+    with pytest.raises(MissingAssertionFieldsError, match=r"left out recorded field\(s\): query, args"):
+        apg.assert_fetchval()
+
+
+async def test_args_may_be_a_tuple_and_matchers_compare_on_the_left(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    await run_two_queries(verifier, apg)
+    seen = []
+
+    class Spy:
+        def __eq__(self, other: object) -> bool:
+            seen.append(other)
+            return True
+
+    apg.assert_connect(user=Spy(), password=ANY)
+    apg.assert_fetchval(query=ANY, args=())
+    apg.assert_execute(query="UPDATE t SET a = $1", args=(5,))
+    assert seen == ["app"]
+    verifier.verify_all()
+
+
+async def test_nothing_left_to_assert(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    with pytest.raises(InteractionMismatchError) as info:
+        apg.assert_close()
+    assert str(info.value) == "assert_close() found nothing to match: all 0 recorded interaction(s) are already asserted (none happened)."
+    assert info.value.actual is None
+
+
+async def test_in_any_order(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    with verifier.in_any_order():
+        apg.assert_execute(query="UPDATE t SET a = $1", args=[5])
+        apg.assert_connect(user="app", password="s3cret")
+        with pytest.raises(InteractionMismatchError) as info:
+            apg.assert_fetchval(query="SELECT 9", args=[])
+        assert str(info.value) == (
+            "assert_fetchval(query='SELECT 9', args=[]) matches none of the unasserted fetchval interactions:\n"
+            "    bigfoot.asyncpg_mock.assert_fetchval(query='SELECT 1', args=[])"
+        )
+        with pytest.raises(MissingAssertionFieldsError):
+            apg.assert_fetchval(query="SELECT 1")
+        with pytest.raises(InteractionMismatchError, match="found no unasserted close interaction"):
+            apg.assert_close()
+        apg.assert_fetchval(query="SELECT 1", args=[])
+    verifier.verify_all()
+
+
+async def test_assert_interaction_generic_form(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    verifier.assert_interaction(apg.connect, user="app", password="s3cret")
+    verifier.assert_interaction(apg.fetchval, query="SELECT 1", args=[])
+    with pytest.raises(TypeError, match="takes an interaction source such as plugin.fetch first, got str 'execute'"):
+        verifier.assert_interaction("execute", query="x")  # type: ignore[arg-type]
+    other = AsyncpgPlugin(StrictVerifier())
+    with pytest.raises(ValueError, match="belongs to another verifier"):
+        verifier.assert_interaction(other.execute, query="x")
+    assert repr(apg.execute) == "<interaction source asyncpg_mock.execute>"
+    assert apg.source("execute") is apg.execute
+
+
+async def test_helpers_assert_on_their_own_verifier(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    other = AsyncpgPlugin(StrictVerifier())
+    with pytest.raises(InteractionMismatchError, match="none happened"):
+        other.assert_connect(user="app", password="s3cret")
+    apg.assert_connect(user="app", password="s3cret")
+
+
+async def test_verify_all_unasserted_lists_paste_ready_lines(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    apg.assert_connect(user="app", password="s3cret")
+    with pytest.raises(UnassertedInteractionsError) as info:
+        verifier.verify_all()
+    assert str(info.value) == (
+        "2 interaction(s) were not asserted. Assert them, in this order:\n"
+        "    bigfoot.asyncpg_mock.assert_fetchval(query='SELECT 1', args=[])\n"
+        "    bigfoot.asyncpg_mock.assert_execute(query='UPDATE t SET a = $1', args=[5])"
+    )
+    assert info.value.lines == [i.assertion_line() for i in verifier.interactions[1:]]
+    assert info.value.interactions == verifier.interactions[1:]
+    assert isinstance(info.value, AssertionError)
+
+
+def test_verify_all_unused_steps_one_line_each(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    handle = apg.new_session().expect("connect").expect("close")
+    with pytest.raises(UnusedMocksError) as info:
+        verifier.verify_all()
+    first, second = handle.steps
+    assert str(info.value) == (
+        "2 scripted step(s) were never used:\n"
+        f"    session #1 step 1 'connect' (scripted at {first.location})\n"
+        f"    session #1 step 2 'close' (scripted at {second.location})\n"
+        "Remove them from the script, or mark optional ones with required=False."
+    )
+    assert info.value.steps == [first, second]
+    assert first.location.startswith("tests/test_verifier.py:")
+
+
+async def test_verify_all_several_kinds_at_once(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("close")
+
+    async def swallow() -> None:
+        try:
+            await conn.fetch("SELECT 1")
+        except Exception:
+            pass
+
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await swallow()
+    with pytest.raises(VerificationError) as info:
+        verifier.verify_all()
+    error = info.value
+    assert len(error.unmocked) == 1 and error.unasserted == verifier.interactions and len(error.unused) == 1
+    text = str(error)
+    assert text.index("unmocked call(s)") < text.index("were not asserted") < text.index("never used")
+
+
+async def test_hints_use_the_name_the_user_writes(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    verifier.hint_owner = "self"
+    with verifier.sandbox():
+        with pytest.raises(AssertionError, match=r"self\.asyncpg_mock\.new_session\(\)"):
+            await asyncpg.connect()
+
+
+def test_verifier_repr(verifier: StrictVerifier) -> None:
+    assert repr(verifier) == "<StrictVerifier: 0 interaction(s), 0 plugin(s)>"
