@@ -1,0 +1,206 @@
+"""The unittest and Django integration, exercised in throwaway unittest runs (SPEC 8)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+import unittest
+
+import asyncpg
+
+import bigfoot
+from bigfoot import BigfootMixin, BigfootTestCase, StrictVerifier, UnassertedInteractionsError, UnusedMocksError
+from bigfoot._current import CURRENT
+
+
+def run_cases(*cases: type[unittest.TestCase]) -> unittest.TestResult:
+    suite = unittest.TestSuite()
+    for case in cases:
+        suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(case))
+    result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
+    return result
+
+
+def failed(result: unittest.TestResult) -> dict[str, str]:
+    return {test.id().rsplit(".", 1)[-1]: text for test, text in result.failures}
+
+
+class Seen:
+    verifiers: list[StrictVerifier] = []
+
+
+class Passing(BigfootTestCase):
+    __test__ = False  # run by the tests below, not collected by pytest
+
+    async def test_guide_example_with_self_asyncpg_mock(self) -> None:
+        (self.asyncpg_mock
+            .new_session()
+            .expect("connect",  returns=None)
+            .expect("fetchval", returns=42)
+            .expect("close",    returns=None))
+        with bigfoot:
+            conn = await asyncpg.connect(host="localhost", database="app", user="app")
+            result = await conn.fetchval("SELECT count(*) FROM users")
+            await conn.close()
+        assert result == 42
+        self.asyncpg_mock.assert_connect(host="localhost", database="app", user="app")
+        self.asyncpg_mock.assert_fetchval(query="SELECT count(*) FROM users", args=[])
+        self.asyncpg_mock.assert_close()
+        Seen.verifiers.append(self.bigfoot_verifier)
+
+    async def test_module_level_names_work_in_the_test(self) -> None:
+        assert bigfoot.asyncpg_mock.verifier is self.bigfoot_verifier
+        bigfoot.asyncpg_mock.new_session().expect("connect")
+        async with bigfoot as verifier:
+            await asyncpg.connect()
+        assert verifier is self.bigfoot_verifier
+        self.asyncpg_mock.assert_connect()
+        Seen.verifiers.append(self.bigfoot_verifier)
+
+
+class Failing(BigfootTestCase):
+    __test__ = False  # run by the tests below, not collected by pytest
+
+    async def test_unused_step(self) -> None:
+        self.asyncpg_mock.new_session().expect("connect")
+
+    async def test_unasserted_interaction(self) -> None:
+        self.asyncpg_mock.new_session().expect("connect")
+        with bigfoot:
+            await asyncpg.connect(host="db")
+
+
+class Composed(BigfootMixin, unittest.IsolatedAsyncioTestCase):
+    __test__ = False  # run by the tests below, not collected by pytest
+
+    log: list[str] = []
+
+    async def asyncSetUp(self) -> None:
+        await super().asyncSetUp()
+        self.log.append("setup")
+        self.asyncpg_mock.new_session().expect("connect")
+
+    async def asyncTearDown(self) -> None:
+        self.log.append("teardown")
+        self.asyncpg_mock.assert_connect(dsn="postgresql://x@y/z")
+        await super().asyncTearDown()
+
+    async def test_scripted_in_set_up_asserted_in_tear_down(self) -> None:
+        with bigfoot:
+            await asyncpg.connect("postgresql://x@y/z")
+        self.log.append("test")
+
+
+def test_passing_tests_pass_each_with_a_fresh_verifier() -> None:
+    outer = CURRENT.get()
+    result = run_cases(Passing)
+    assert result.wasSuccessful() and result.testsRun == 2, result.failures + result.errors
+    assert len(Seen.verifiers) == 2 and Seen.verifiers[0] is not Seen.verifiers[1]
+    assert CURRENT.get() is outer  # uninstalled afterwards
+    assert asyncpg.connect.__code__ is asyncpg.connection.connect.__code__
+
+
+def test_problems_are_one_failure_each_of_the_right_test() -> None:
+    result = run_cases(Failing)
+    assert result.errors == [] and result.testsRun == 2
+    failures = failed(result)
+    assert set(failures) == {"test_unused_step", "test_unasserted_interaction"}
+    assert UnusedMocksError.__name__ in failures["test_unused_step"]
+    assert "session #1 step 1 'connect' (scripted at " in failures["test_unused_step"]
+    assert UnassertedInteractionsError.__name__ in failures["test_unasserted_interaction"]
+    # hints name what the user writes under the mixin
+    assert "    self.asyncpg_mock.assert_connect(host='db')" in failures["test_unasserted_interaction"]
+
+
+def test_user_set_up_and_tear_down_compose_through_super() -> None:
+    result = run_cases(Composed)
+    assert result.wasSuccessful(), result.failures + result.errors
+    assert Composed.log == ["setup", "test", "teardown"]
+
+
+def test_verifier_is_uninstalled_even_when_verification_fails() -> None:
+    outer = CURRENT.get()
+    run_cases(Failing)
+    assert CURRENT.get() is outer
+
+
+def test_self_asyncpg_mock_before_set_up_explains_itself() -> None:
+    case = Passing("test_guide_example_with_self_asyncpg_mock")
+    try:
+        case.asyncpg_mock
+    except bigfoot.NoActiveVerifierError as exc:
+        assert "installed in asyncSetUp" in str(exc) and "call super() first" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("expected NoActiveVerifierError")
+
+
+def run_script(source: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True, timeout=60
+    )
+
+
+DJANGO_SUITE = """
+    import django
+    from django.conf import settings
+    settings.configure(DATABASES={}, INSTALLED_APPS=[])
+    django.setup()
+    import unittest, asyncpg, bigfoot
+    from django.test import SimpleTestCase
+
+    class Orders(bigfoot.BigfootMixin, SimpleTestCase):
+        async def test_passes(self):
+            self.asyncpg_mock.new_session().expect("connect").expect("fetchval", returns=3).expect("close")
+            async with bigfoot:
+                conn = await asyncpg.connect(host="db")
+                assert await conn.fetchval("SELECT count(*) FROM orders") == 3
+                await conn.close()
+            self.asyncpg_mock.assert_connect(host="db")
+            bigfoot.asyncpg_mock.assert_fetchval(query="SELECT count(*) FROM orders", args=[])
+            self.asyncpg_mock.assert_close()
+
+        async def test_fails_unasserted(self):
+            self.asyncpg_mock.new_session().expect("connect")
+            with bigfoot:
+                await asyncpg.connect(host="db")
+
+        def test_sync_test_fails_unused(self):
+            self.asyncpg_mock.new_session().expect("connect")
+
+    unittest.main(verbosity=2)
+"""
+
+
+def test_django_simple_test_case_passes_and_fails_as_it_should() -> None:
+    run = run_script(DJANGO_SUITE)
+    out = run.stderr
+    assert "test_passes (__main__.Orders.test_passes) ... ok" in out, out
+    assert "test_fails_unasserted (__main__.Orders.test_fails_unasserted) ... FAIL" in out, out
+    assert "test_sync_test_fails_unused (__main__.Orders.test_sync_test_fails_unused) ... FAIL" in out, out
+    assert "self.asyncpg_mock.assert_connect(host='db')" in out
+    assert "FAILED (failures=2)" in out and run.returncode == 1
+
+
+def test_python_m_unittest_run() -> None:
+    run = run_script(
+        """
+        import unittest, asyncpg, bigfoot
+
+        class T(bigfoot.BigfootTestCase):
+            async def test_ok(self):
+                self.asyncpg_mock.new_session().expect("connect")
+                with bigfoot:
+                    await asyncpg.connect()
+                self.asyncpg_mock.assert_connect()
+
+            async def test_unused(self):
+                self.asyncpg_mock.new_session().expect("connect").expect("close")
+
+        unittest.main(verbosity=2)
+        """
+    )
+    assert "test_ok (__main__.T.test_ok) ... ok" in run.stderr
+    assert "test_unused (__main__.T.test_unused) ... FAIL" in run.stderr
+    assert "FAILED (failures=1)" in run.stderr
