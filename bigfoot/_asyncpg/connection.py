@@ -35,10 +35,10 @@ ZERO: Any = Default(0)
 
 # asyncpg's Connection metaclass answers isinstance() for any class that has this (empty) base in its MRO; pool
 # connection proxies rely on it, and so does the fake.
-_ProxyBase: type = getattr(asyncpg.connection, "_ConnectionProxy", object)
+_ProxyBase: Any = getattr(asyncpg.connection, "_ConnectionProxy", object)
 
 
-class Connection(_ProxyBase):
+class Connection(_ProxyBase):  # type: ignore[misc]
     """A scripted stand-in for ``asyncpg.connection.Connection``; ``isinstance(conn, asyncpg.Connection)`` holds."""
 
     __slots__ = ("_plugin", "_session", "_closed")
@@ -54,14 +54,14 @@ class Connection(_ProxyBase):
         return self._plugin.call(self._session, method, fields, "conn." + method)
 
     async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
-        fields = {"query": query, "args": list(args)}
+        fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
         result: str = self._call("execute", fields)
         return result
 
     async def fetch(self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE) -> list[Any]:
-        fields = {"query": query, "args": list(args)}
+        fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
         if record_class is not NONE:
@@ -70,7 +70,7 @@ class Connection(_ProxyBase):
         return list(rows)
 
     async def fetchrow(self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE) -> Any:
-        fields = {"query": query, "args": list(args)}
+        fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
         if record_class is not NONE:
@@ -78,7 +78,7 @@ class Connection(_ProxyBase):
         return self._call("fetchrow", fields)
 
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
-        fields = {"query": query, "args": list(args)}
+        fields: dict[str, Any] = {"query": query, "args": list(args)}
         if column is not ZERO:
             fields["column"] = column
         if timeout is not NONE:
