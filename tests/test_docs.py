@@ -1,0 +1,111 @@
+"""Every Python code block in README.md and docs/ runs, and the example suite passes under unittest and pytest.
+
+How a block runs: it is executed as a module of its own, in a fresh context. Every ``test_*`` function it defines is
+then called (awaited if async) with a fresh verifier installed, as the pytest plugin would (``bigfoot_verifier`` is
+passed if asked for), and verified; every
+unittest TestCase it defines is run and must pass. A ``text`` block right after a Python block is what the block
+prints; ``...`` in it stands for any text (used for line numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import inspect
+import io
+import re
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bigfoot import StrictVerifier
+from bigfoot._current import install
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"^```python\n(?P<code>.*?)^```\n(?:\s*^```text\n(?P<output>.*?)^```\n)?", re.M | re.S)
+
+
+def blocks() -> list[Any]:
+    found = []
+    for path in DOCS:
+        text = path.read_text()
+        for match in BLOCK.finditer(text):
+            line = text.count("\n", 0, match.start("code"))
+            found.append(
+                pytest.param(path, line, match["code"], match["output"], id=f"{path.name}:{line + 1}")
+            )
+    return found
+
+
+def run_test_function(fn: Any) -> None:
+    verifier = StrictVerifier()
+
+    # The only fixture doc blocks ask for is the pytest plugin's.
+    kwargs = {"bigfoot_verifier": verifier} if "bigfoot_verifier" in inspect.signature(fn).parameters else {}
+
+    def body() -> None:
+        install(verifier)
+        asyncio.run(fn(**kwargs)) if inspect.iscoroutinefunction(fn) else fn(**kwargs)
+        verifier.verify_all()
+
+    contextvars.Context().run(body)
+
+
+def matches(expected: str, actual: str) -> bool:
+    pattern = ".*?".join(re.escape(part) for part in expected.split("..."))
+    return re.fullmatch(pattern, actual, re.S) is not None
+
+
+@pytest.mark.parametrize(("path", "line", "code", "output"), blocks())
+def test_code_block(
+    path: Path, line: int, code: str, output: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # locations in messages are relative to the project root
+    name = f"docs_block_{path.stem}_{line}"
+    namespace: dict[str, Any] = {"__name__": name}
+    compiled = compile("\n" * line + code, str(path), "exec")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        contextvars.Context().run(exec, compiled, namespace)
+        for value in list(namespace.values()):
+            if inspect.isfunction(value) and value.__name__.startswith("test_") and value.__module__ == name:
+                run_test_function(value)
+            elif isinstance(value, type) and issubclass(value, unittest.TestCase) and value.__module__ == name:
+                suite = unittest.defaultTestLoader.loadTestsFromTestCase(value)
+                result = unittest.TextTestRunner(stream=io.StringIO()).run(suite)
+                assert result.wasSuccessful() and result.testsRun, result.failures + result.errors
+    if output is not None:
+        assert matches(output, printed.getvalue()), printed.getvalue()
+
+
+def test_every_doc_has_runnable_blocks() -> None:
+    counted = {param.values[0].name for param in blocks()}
+    assert {"asyncpg.md", "unittest.md", "pytest.md", "errors.md"} <= counted
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_example_suite_under_unittest() -> None:
+    result = run("-m", "unittest", "discover", "-s", "docs/examples", "-p", "test_*unittest.py", "-v")
+    assert result.returncode == 0, result.stderr
+    assert "Ran 4 tests" in result.stderr
+
+
+def test_example_suite_under_pytest() -> None:
+    result = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "docs/examples")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 passed" in result.stdout
+
+
+def test_output_matching_is_strict_apart_from_the_ellipsis() -> None:
+    assert matches("at docs/x.md:...)", "at docs/x.md:12)")
+    assert not matches("at docs/x.md:...)", "at docs/y.md:12)")
+    assert not matches("one\n", "one\ntwo\n")
