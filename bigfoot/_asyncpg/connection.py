@@ -1,89 +1,378 @@
 """The fake ``asyncpg.Connection`` handed out by ``asyncpg.connect()`` inside a sandbox.
 
-Every method has asyncpg's own signature. Parameter defaults are ``Default`` markers that print as asyncpg's
-defaults, so a call records exactly the arguments the code passed.
+Every method has asyncpg's own signature (a contract test compares them). A call that asyncpg would refuse before
+talking to the server raises asyncpg's error and consumes nothing; any other call is one step of the connection's
+session. Accessors that asyncpg answers without a round trip are answered from the fake's state.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import asyncio
+import inspect
+import types
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Sequence
 
 import asyncpg
+from asyncpg.types import ServerVersion
 
 from .._script import Session
+from .cursor import CursorFactory
+from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, passed
+from .placeholders import argument_count_message, expected_arguments
+from .prepared import PreparedStatement
+from .transaction import Transaction
 
 if TYPE_CHECKING:
     from ..plugins.asyncpg_plugin import AsyncpgPlugin
     from ..record import Record
 
-
-class Default:
-    """A parameter default that shows as asyncpg's (``timeout=None``) but tells bigfoot the caller left it out."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return repr(self.value)
-
-
-NONE: Any = Default(None)
-ZERO: Any = Default(0)
-
-
 # asyncpg's Connection metaclass answers isinstance() for any class that has this (empty) base in its MRO; pool
 # connection proxies rely on it, and so does the fake.
 _ProxyBase: Any = getattr(asyncpg.connection, "_ConnectionProxy", object)
+
+SERVER_VERSION = ServerVersion(15, 0, 18, "final", 0)
+_SETTINGS = {
+    "server_version": "15.0.18",
+    "server_encoding": "UTF8",
+    "client_encoding": "UTF8",
+    "DateStyle": "ISO, MDY",
+    "IntervalStyle": "postgres",
+    "TimeZone": "UTC",
+    "integer_datetimes": "on",
+    "standard_conforming_strings": "on",
+    "is_superuser": "off",
+    "default_transaction_read_only": "off",
+    "in_hot_standby": "off",
+    "application_name": "",
+}
+
+_BEGINS = ("BEGIN", "START TRANSACTION")
+_ENDS = ("COMMIT", "END", "ROLLBACK", "ABORT")
+
+
+@types.coroutine
+def _let_others_run() -> Generator[None, None, None]:
+    yield
+
+
+class ServerSettings:
+    """What ``conn.get_settings()`` gives: the server's reported parameters as attributes."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 class Connection(_ProxyBase):  # type: ignore[misc]
     """A scripted stand-in for ``asyncpg.connection.Connection``; ``isinstance(conn, asyncpg.Connection)`` holds."""
 
-    __slots__ = ("_plugin", "_session", "_closed")
+    __slots__ = (
+        "_plugin",
+        "_session",
+        "_closed",
+        "_busy",
+        "_top_transaction",
+        "_manual_transaction",
+        "_listeners",
+        "_statements",
+    )
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session) -> None:
         self._plugin = plugin
         self._session = session
         self._closed = False
+        self._busy = False
+        self._top_transaction: Transaction | None = None
+        self._manual_transaction = False
+        self._listeners: dict[str, list[Callable[..., Any]]] = {}
+        self._statements = 0
 
-    def _call(self, method: str, fields: dict[str, Any]) -> Any:
+    # -- the one path of every call ----------------------------------------------------------------------------
+
+    def _check_usable(self) -> None:
         if self._closed:
             raise asyncpg.InterfaceError("connection is closed")
-        return self._plugin.call(self._session, method, fields, "conn." + method)
+        if self._busy:
+            raise asyncpg.InterfaceError("cannot perform operation: another operation is in progress")
 
-    async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
-        fields: dict[str, Any] = {"query": query, "args": list(args)}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        result: str = self._call("execute", fields)
+    async def _run(self, method: str, fields: dict[str, Any]) -> Any:
+        """Answer ``method`` from the session, as one operation on the connection."""
+        self._check_usable()
+        result = self._plugin.call(self._session, method, fields, "conn." + method)
+        # A real operation waits for the server, so another task may try the same connection meanwhile; give the
+        # loop one turn when something else is ready to run, so that overlap fails as it does in asyncpg.
+        if getattr(asyncio.get_running_loop(), "_ready", None):
+            self._busy = True
+            try:
+                await _let_others_run()
+            finally:
+                self._busy = False
         return result
 
-    async def fetch(self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE) -> list[Any]:
+    def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
+        expected = expected_arguments(query)
+        if expected != len(args):
+            message, hint = argument_count_message(expected, len(args))
+            raise asyncpg.InterfaceError(message, hint=hint)
+
+    def _check_many(self, query: str, arg_list: list[Any]) -> None:
+        expected = expected_arguments(query)
+        for args in arg_list:
+            if len(args) != expected:
+                message, hint = argument_count_message(expected, len(args))
+                raise asyncpg.InterfaceError(message, hint=hint)
+
+    # -- queries -----------------------------------------------------------------------------------------------
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
+        self._check_usable()
+        if args:
+            # Without arguments asyncpg uses the simple protocol and never counts parameters.
+            self._check_arguments(query, args)
+        fields: dict[str, Any] = {"query": query, "args": list(args)}
+        if timeout is not NONE:
+            fields["timeout"] = timeout
+        status: str = await self._run("execute", fields)
+        if query[:1].isalpha() or query[:1].isspace():
+            self._track_manual_transaction(query)
+        return status
+
+    def _track_manual_transaction(self, query: str) -> None:
+        head = query.lstrip()[:17].upper()
+        if head.startswith(_BEGINS):
+            self._manual_transaction = True
+        elif head.startswith(_ENDS) and not head.startswith("ROLLBACK TO"):
+            self._manual_transaction = False
+
+    async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE) -> None:
+        self._check_usable()
+        arg_list = list(args)
+        self._check_many(command, arg_list)
+        fields: dict[str, Any] = {"command": command, "args": arg_list}
+        if timeout is not NONE:
+            fields["timeout"] = timeout
+        await self._run("executemany", fields)
+
+    async def fetch(
+        self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
+    ) -> list[Record]:
+        self._check_usable()
+        self._check_arguments(query, args)
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
         if record_class is not NONE:
             fields["record_class"] = record_class
-        rows: list[Record] = self._call("fetch", fields)
+        rows: list[Record] = await self._run("fetch", fields)
         return list(rows)
 
-    async def fetchrow(self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE) -> Any:
+    async def fetchrow(
+        self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
+    ) -> Record | None:
+        self._check_usable()
+        self._check_arguments(query, args)
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
         if record_class is not NONE:
             fields["record_class"] = record_class
-        return self._call("fetchrow", fields)
+        row: Record | None = await self._run("fetchrow", fields)
+        return row
 
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
+        self._check_usable()
+        self._check_arguments(query, args)
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         if column is not ZERO:
             fields["column"] = column
         if timeout is not NONE:
             fields["timeout"] = timeout
-        return self._call("fetchval", fields)
+        return await self._run("fetchval", fields)
+
+    async def fetchmany(
+        self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
+    ) -> list[Record]:
+        self._check_usable()
+        arg_list = list(args)
+        self._check_many(query, arg_list)
+        fields: dict[str, Any] = {"query": query, "args": arg_list}
+        if timeout is not NONE:
+            fields["timeout"] = timeout
+        if record_class is not NONE:
+            fields["record_class"] = record_class
+        rows: list[Record] = await self._run("fetchmany", fields)
+        return list(rows)
+
+    async def prepare(
+        self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
+    ) -> PreparedStatement:
+        fields = passed({"query": query, "name": name, "timeout": timeout, "record_class": record_class})
+        await self._run("prepare", fields)
+        self._statements += 1
+        statement_name = name if isinstance(name, str) else f"__asyncpg_stmt_{self._statements:x}__"
+        return PreparedStatement(self, query, statement_name)
+
+    def cursor(
+        self,
+        query: str,
+        *args: Any,
+        prefetch: int | None = NONE,
+        timeout: float | None = NONE,
+        record_class: Any = NONE,
+    ) -> CursorFactory:
+        if self._closed:
+            raise asyncpg.InterfaceError("connection is closed")
+        fields: dict[str, Any] = {"query": query, "args": list(args)}
+        fields.update(passed({"prefetch": prefetch, "timeout": timeout, "record_class": record_class}))
+        return CursorFactory(self, fields)
+
+    def transaction(
+        self, *, isolation: str | None = NONE, readonly: bool = FALSE, deferrable: bool = FALSE
+    ) -> Transaction:
+        if self._closed:
+            raise asyncpg.InterfaceError("connection is closed")
+        fields = passed({"isolation": isolation, "readonly": readonly, "deferrable": deferrable})
+        return Transaction(
+            self,
+            fields,
+            None if isolation is NONE else isolation,
+            False if readonly is FALSE else readonly,
+            False if deferrable is FALSE else deferrable,
+        )
+
+    # -- COPY ----------------------------------------------------------------------------------------------------
+
+    async def copy_from_table(
+        self,
+        table_name: str,
+        *,
+        output: Any,
+        columns: Any = NONE,
+        schema_name: Any = NONE,
+        timeout: Any = NONE,
+        format: Any = NONE,
+        oids: Any = NONE,
+        delimiter: Any = NONE,
+        null: Any = NONE,
+        header: Any = NONE,
+        quote: Any = NONE,
+        escape: Any = NONE,
+        force_quote: Any = NONE,
+        encoding: Any = NONE,
+    ) -> str:
+        status: str = await self._run("copy_from_table", passed(locals_without_self(locals())))
+        return status
+
+    async def copy_from_query(
+        self,
+        query: str,
+        *args: Any,
+        output: Any,
+        timeout: Any = NONE,
+        format: Any = NONE,
+        oids: Any = NONE,
+        delimiter: Any = NONE,
+        null: Any = NONE,
+        header: Any = NONE,
+        quote: Any = NONE,
+        escape: Any = NONE,
+        force_quote: Any = NONE,
+        encoding: Any = NONE,
+    ) -> str:
+        self._check_usable()
+        if args:
+            self._check_arguments(query, args)
+        fields = passed(locals_without_self(locals()))
+        fields["args"] = list(args)
+        status: str = await self._run("copy_from_query", fields)
+        return status
+
+    async def copy_to_table(
+        self,
+        table_name: str,
+        *,
+        source: Any,
+        columns: Any = NONE,
+        schema_name: Any = NONE,
+        timeout: Any = NONE,
+        format: Any = NONE,
+        oids: Any = NONE,
+        freeze: Any = NONE,
+        delimiter: Any = NONE,
+        null: Any = NONE,
+        header: Any = NONE,
+        quote: Any = NONE,
+        escape: Any = NONE,
+        force_quote: Any = NONE,
+        force_not_null: Any = NONE,
+        force_null: Any = NONE,
+        encoding: Any = NONE,
+        where: Any = NONE,
+    ) -> str:
+        status: str = await self._run("copy_to_table", passed(locals_without_self(locals())))
+        return status
+
+    async def copy_records_to_table(
+        self,
+        table_name: str,
+        *,
+        records: Any,
+        columns: Any = NONE,
+        schema_name: Any = NONE,
+        timeout: Any = NONE,
+        where: Any = NONE,
+    ) -> str:
+        status: str = await self._run("copy_records_to_table", passed(locals_without_self(locals())))
+        return status
+
+    # -- LISTEN/NOTIFY -------------------------------------------------------------------------------------------
+
+    async def add_listener(self, channel: str, callback: Callable[..., Any]) -> None:
+        await self._run("add_listener", {"channel": channel, "callback": callback})
+        self._listeners.setdefault(channel, []).append(callback)
+        self._plugin._listening.add(self)
+
+    async def remove_listener(self, channel: str, callback: Callable[..., Any]) -> None:
+        await self._run("remove_listener", {"channel": channel, "callback": callback})
+        callbacks = self._listeners.get(channel, [])
+        if callback in callbacks:
+            callbacks.remove(callback)
+
+    async def _deliver(self, channel: str, payload: str, pid: int) -> int:
+        delivered = 0
+        for callback in list(self._listeners.get(channel, ())):
+            result = callback(self, pid, channel, payload)
+            if inspect.isawaitable(result):
+                await result
+            delivered += 1
+        return delivered
+
+    # -- the rest of the connection's life ---------------------------------------------------------------------
+
+    async def reset(self, *, timeout: float | None = NONE) -> None:
+        await self._run("reset", {} if timeout is NONE else {"timeout": timeout})
+        self._listeners.clear()
+
+    async def set_type_codec(
+        self,
+        typename: str,
+        *,
+        schema: str = PUBLIC,
+        encoder: Callable[..., Any],
+        decoder: Callable[..., Any],
+        format: str = TEXT,
+    ) -> None:
+        fields = passed(
+            {"typename": typename, "schema": schema, "encoder": encoder, "decoder": decoder, "format": format}
+        )
+        await self._run("set_type_codec", fields)
 
     async def close(self, *, timeout: float | None = NONE) -> None:
         if self._closed:
@@ -91,14 +380,39 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         fields = {} if timeout is NONE else {"timeout": timeout}
         # asyncpg closes the connection even when close() fails, so state changes first.
         self._closed = True
+        self._listeners.clear()
         self._plugin.call(self._session, "close", fields, "conn.close")
+
+    def terminate(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._listeners.clear()
+        self._plugin.call(self._session, "terminate", {}, "conn.terminate")
+
+    # -- answered from state, without a step ---------------------------------------------------------------------
 
     def is_closed(self) -> bool:
         return self._closed
 
     def is_in_transaction(self) -> bool:
-        return False
+        return self._top_transaction is not None or self._manual_transaction
+
+    def get_server_pid(self) -> int:
+        """A stable made-up server process id, distinct for each session."""
+        return 40000 + self._session.number
+
+    def get_server_version(self) -> ServerVersion:
+        return SERVER_VERSION
+
+    def get_settings(self) -> ServerSettings:
+        return ServerSettings(_SETTINGS)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<bigfoot fake asyncpg Connection, session #{self._session.number}, {state}>"
+
+
+def locals_without_self(values: dict[str, Any]) -> dict[str, Any]:
+    values.pop("self", None)
+    return values

@@ -47,14 +47,37 @@ def _value(value: Any) -> Any:
     return value
 
 
+_ROWS = ("a list of rows", "[{...}]")
+_STATUS = ("a status string", "'SELECT 1'")
+
 SPECS: dict[str, StepSpec] = {
     spec.name: spec
     for spec in (
         StepSpec("connect"),
-        StepSpec("execute", _status, "a status string", "'SELECT 1'"),
-        StepSpec("fetch", _rows, "a list of rows", "[{...}]"),
+        StepSpec("execute", _status, *_STATUS),
+        StepSpec("executemany"),
+        StepSpec("fetch", _rows, *_ROWS),
         StepSpec("fetchrow", _row, "one row or None", "{...}"),
         StepSpec("fetchval", _value, "a value", "..."),
+        StepSpec("fetchmany", _rows, *_ROWS),
+        StepSpec("prepare"),
+        StepSpec("explain", _value, "the query plan", "[{...}]"),
+        StepSpec("cursor", _rows, "the list of rows the cursor yields", "[{...}]"),
+        StepSpec("begin"),
+        StepSpec("commit"),
+        StepSpec("rollback"),
+        StepSpec("savepoint"),
+        StepSpec("release_savepoint"),
+        StepSpec("rollback_to_savepoint"),
+        StepSpec("copy_from_table", _status, "a status string", "'COPY 1'"),
+        StepSpec("copy_from_query", _status, "a status string", "'COPY 1'"),
+        StepSpec("copy_to_table", _status, "a status string", "'COPY 1'"),
+        StepSpec("copy_records_to_table", _status, "a status string", "'COPY 1'"),
+        StepSpec("add_listener"),
+        StepSpec("remove_listener"),
+        StepSpec("reset"),
+        StepSpec("set_type_codec"),
         StepSpec("close"),
+        StepSpec("terminate"),
     )
 }
