@@ -408,6 +408,15 @@ class Connection(_ProxyBase):  # type: ignore[misc]
     def get_settings(self) -> ServerSettings:
         return ServerSettings(_SETTINGS)
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes the fake lacks: say whether asyncpg has it, so the gap is clear.
+        if not name.startswith("_") and hasattr(asyncpg.connection.Connection, name):
+            raise AttributeError(
+                f"bigfoot's fake asyncpg Connection does not offer {name}() yet; "
+                "see docs/fidelity.md for what is faked."
+            )
+        raise AttributeError(f"'Connection' object has no attribute {name!r}")
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<bigfoot fake asyncpg Connection, session #{self._session.number}, {state}>"

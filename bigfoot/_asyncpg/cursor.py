@@ -11,16 +11,15 @@ from typing import TYPE_CHECKING, Any, Generator
 import asyncpg
 
 from ..record import Record
-from .resource import ConnectionResource
+from .resource import ConnectionResource, guarded
 
 if TYPE_CHECKING:
     from .connection import Connection
 
 
 def _no_transaction() -> BaseException:
-    return asyncpg.PostgresError.new(  # type: ignore[no-any-return]
-        {"C": "25P01", "M": "cursor cannot be created outside of a transaction", "S": "ERROR", "V": "ERROR"}
-    )
+    # asyncpg checks this itself before asking the server, so the error carries only its text.
+    return asyncpg.NoActiveSQLTransactionError("cursor cannot be created outside of a transaction")  # type: ignore[no-any-return]
 
 
 class CursorFactory(ConnectionResource):
@@ -33,8 +32,7 @@ class CursorFactory(ConnectionResource):
         self._fields = fields
         self._query: str = fields["query"]
 
-    async def _open(self, method: str) -> list[Record]:
-        self._check_valid(method)
+    async def _open(self) -> list[Record]:
         connection = self._connection
         connection._check_arguments(self._query, self._fields["args"])
         if not connection.is_in_transaction():
@@ -43,10 +41,11 @@ class CursorFactory(ConnectionResource):
         return rows
 
     def __await__(self) -> Generator[Any, None, Cursor]:
+        self._check_valid("__await__")
         return self._make_cursor().__await__()
 
     async def _make_cursor(self) -> Cursor:
-        return Cursor(self._connection, self._query, await self._open("__await__"))
+        return Cursor(self._connection, self._query, await self._open())
 
     def __aiter__(self) -> CursorIterator:
         self._check_valid("__aiter__")
@@ -68,7 +67,7 @@ class CursorIterator:
 
     async def __anext__(self) -> Record:
         if self._rows is None:
-            self._rows = await self._factory._open("__anext__")
+            self._rows = await self._factory._open()
         if self._pos >= len(self._rows):
             raise StopAsyncIteration
         row = self._rows[self._pos]
@@ -87,27 +86,27 @@ class Cursor(ConnectionResource):
         self._rows = rows
         self._pos = 0
 
+    @guarded
     async def fetch(self, n: int, *, timeout: float | None = None) -> list[Record]:
         """The next ``n`` rows (fewer at the end)."""
-        self._check_valid("fetch")
         if n <= 0:
             raise asyncpg.InterfaceError("n must be greater than zero")
         rows = self._rows[self._pos : self._pos + n]
         self._pos += len(rows)
         return rows
 
+    @guarded
     async def fetchrow(self, *, timeout: float | None = None) -> Record | None:
         """The next row, or None at the end."""
-        self._check_valid("fetchrow")
         if self._pos >= len(self._rows):
             return None
         row = self._rows[self._pos]
         self._pos += 1
         return row
 
+    @guarded
     async def forward(self, n: int, *, timeout: float | None = None) -> int:
         """Skip ``n`` rows; returns how many were skipped."""
-        self._check_valid("forward")
         if n <= 0:
             raise asyncpg.InterfaceError("n must be greater than zero")
         skipped = min(n, len(self._rows) - self._pos)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from ..record import Record
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, ZERO
-from .resource import ConnectionResource
+from .resource import ConnectionResource, guarded
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -45,10 +45,10 @@ class PreparedStatement(ConnectionResource):
         return ()
 
     async def _query_call(self, method: str, args: tuple[Any, ...], fields: dict[str, Any]) -> Any:
-        self._check_valid(method)
         self._connection._check_arguments(self._query, args)
         return await self._connection._run(method, fields)
 
+    @guarded
     async def fetch(self, *args: Any, timeout: float | None = NONE) -> list[Record]:
         fields: dict[str, Any] = {"query": self._query, "args": list(args)}
         if timeout is not NONE:
@@ -56,6 +56,7 @@ class PreparedStatement(ConnectionResource):
         rows: list[Record] = await self._query_call("fetch", args, fields)
         return list(rows)
 
+    @guarded
     async def fetchrow(self, *args: Any, timeout: float | None = NONE) -> Record | None:
         fields: dict[str, Any] = {"query": self._query, "args": list(args)}
         if timeout is not NONE:
@@ -63,6 +64,7 @@ class PreparedStatement(ConnectionResource):
         row: Record | None = await self._query_call("fetchrow", args, fields)
         return row
 
+    @guarded
     async def fetchval(self, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
         fields: dict[str, Any] = {"query": self._query, "args": list(args)}
         if column is not ZERO:
@@ -71,8 +73,8 @@ class PreparedStatement(ConnectionResource):
             fields["timeout"] = timeout
         return await self._query_call("fetchval", args, fields)
 
+    @guarded
     async def fetchmany(self, args: Iterable[Any], *, timeout: float | None = NONE) -> list[Record]:
-        self._check_valid("fetchmany")
         arg_list = list(args)
         self._connection._check_many(self._query, arg_list)
         fields: dict[str, Any] = {"query": self._query, "args": arg_list}
@@ -81,8 +83,8 @@ class PreparedStatement(ConnectionResource):
         rows: list[Record] = await self._connection._run("fetchmany", fields)
         return list(rows)
 
+    @guarded
     async def executemany(self, args: Iterable[Any], *, timeout: float | None = NONE) -> None:
-        self._check_valid("executemany")
         arg_list = list(args)
         self._connection._check_many(self._query, arg_list)
         fields: dict[str, Any] = {"query": self._query, "args": arg_list}
@@ -90,14 +92,15 @@ class PreparedStatement(ConnectionResource):
             fields["timeout"] = timeout
         await self._connection._run("executemany", fields)
 
+    @guarded
     async def explain(self, *args: Any, analyze: bool = FALSE) -> Any:
         fields: dict[str, Any] = {"query": self._query, "args": list(args)}
         if analyze is not FALSE:
             fields["analyze"] = analyze
         return await self._query_call("explain", args, fields)
 
+    @guarded
     def cursor(self, *args: Any, prefetch: int | None = NONE, timeout: float | None = NONE) -> CursorFactory:
-        self._check_valid("cursor")
         fields: dict[str, Any] = {"query": self._query, "args": list(args)}
         if prefetch is not NONE:
             fields["prefetch"] = prefetch

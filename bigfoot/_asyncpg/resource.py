@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import asyncpg
 
 if TYPE_CHECKING:
     from .connection import Connection
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(method: F) -> F:
+    """Check the connection when the method is called, not when its coroutine is awaited, as asyncpg does."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def check_then_call(self: ConnectionResource, *args: Any, **kwargs: Any) -> Any:
+        self._check_valid(name)
+        return method(self, *args, **kwargs)
+
+    return check_then_call  # type: ignore[return-value]
 
 
 class ConnectionResource:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from .resource import ConnectionResource
+from .resource import ConnectionResource, guarded
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -54,20 +54,20 @@ class Transaction(ConnectionResource):
         await self.start()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self, extype: type[BaseException] | None, ex: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._connection._closed:
-            if exc_type is GeneratorExit:
+            if extype is GeneratorExit:
                 return
             self._check_valid("__aexit__")
         try:
-            await self._finish("rollback" if exc_type is not None else "commit")
+            await self._finish("rollback" if extype is not None else "commit")
         finally:
             self._managed = False
 
+    @guarded
     async def start(self) -> None:
         """Begin the transaction (a savepoint if another one is open on the connection)."""
-        self._check_valid("start")
         self._refuse_if_over("start")
         if self._state is _State.STARTED:
             raise asyncpg.InterfaceError("cannot start; the transaction is already started")
@@ -88,16 +88,16 @@ class Transaction(ConnectionResource):
             self._nested = True
         await self._step("savepoint" if self._nested else "begin", self._fields, _State.STARTED)
 
+    @guarded
     async def commit(self) -> None:
         """Commit (release the savepoint)."""
-        self._check_valid("commit")
         if self._managed:
             raise asyncpg.InterfaceError("cannot manually commit from within an `async with` block")
         await self._finish("commit")
 
+    @guarded
     async def rollback(self) -> None:
         """Roll back (to the savepoint)."""
-        self._check_valid("rollback")
         if self._managed:
             raise asyncpg.InterfaceError("cannot manually rollback from within an `async with` block")
         await self._finish("rollback")

@@ -1,0 +1,105 @@
+"""Every public method of every fake has the signature of the installed asyncpg's method of the same name."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from asyncpg import connection, cursor, prepared_stmt, transaction
+
+from bigfoot._asyncpg import connection as fake_connection
+from bigfoot._asyncpg import cursor as fake_cursor
+from bigfoot._asyncpg import prepared as fake_prepared
+from bigfoot._asyncpg import transaction as fake_transaction
+from bigfoot._asyncpg.defaults import Default
+
+PAIRS = [
+    (fake_connection.Connection, connection.Connection),
+    (fake_prepared.PreparedStatement, prepared_stmt.PreparedStatement),
+    (fake_cursor.Cursor, cursor.Cursor),
+    (fake_cursor.CursorFactory, cursor.CursorFactory),
+    (fake_transaction.Transaction, transaction.Transaction),
+]
+
+# Real Connection methods the fake does not offer yet; the fake answers them with an AttributeError naming bigfoot.
+NOT_FAKED = {
+    "add_log_listener",
+    "add_query_logger",
+    "add_termination_listener",
+    "get_reset_query",
+    "query_logger",
+    "reload_schema_state",
+    "remove_log_listener",
+    "remove_query_logger",
+    "remove_termination_listener",
+    "reset_type_codec",
+    "set_builtin_type_codec",
+}
+
+
+def public_methods(cls: type) -> dict[str, Any]:
+    return {
+        name: getattr(cls, name)
+        for name in dir(cls)
+        if (not name.startswith("_") or name in ("__aenter__", "__aexit__", "__aiter__", "__await__"))
+        and callable(getattr(cls, name))
+    }
+
+
+def shape(function: Any) -> list[tuple[str, str, Any]]:
+    params = []
+    for param in inspect.signature(function).parameters.values():
+        default = param.default
+        if isinstance(default, Default):
+            default = default.value
+        params.append((param.name, param.kind.name, default))
+    return params
+
+
+@pytest.mark.parametrize(("fake", "real"), PAIRS, ids=[real.__name__ for _, real in PAIRS])
+def test_every_fake_method_has_the_real_signature(fake: type, real: type) -> None:
+    fake_methods = public_methods(fake)
+    real_methods = public_methods(real)
+    assert fake_methods, fake
+    for name, method in fake_methods.items():
+        assert name in real_methods, f"{fake.__name__}.{name} does not exist in asyncpg"
+        assert shape(method) == shape(real_methods[name]), f"{fake.__name__}.{name}"
+        real_is_coroutine = inspect.iscoroutinefunction(real_methods[name])
+        assert inspect.iscoroutinefunction(method) == real_is_coroutine, f"{fake.__name__}.{name}"
+
+
+@pytest.mark.parametrize(("fake", "real"), PAIRS, ids=[real.__name__ for _, real in PAIRS])
+def test_every_real_method_is_faked_or_listed(fake: type, real: type) -> None:
+    missing = set(public_methods(real)) - set(public_methods(fake))
+    expected = NOT_FAKED if real is connection.Connection else set()
+    assert missing == expected
+
+
+def without_annotations(function: Any) -> str:
+    signature = inspect.signature(function)
+    params = [p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()]
+    return str(signature.replace(parameters=params, return_annotation=inspect.Signature.empty))
+
+
+@pytest.mark.parametrize("name", ["fetch", "fetchval", "transaction", "copy_to_table", "set_type_codec"])
+def test_signatures_print_like_asyncpg(name: str) -> None:
+    fake = without_annotations(getattr(fake_connection.Connection, name))
+    assert fake == without_annotations(getattr(connection.Connection, name))
+
+
+async def test_methods_not_faked_say_so() -> None:
+    from bigfoot import StrictVerifier
+    from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+    import asyncpg
+
+    verifier = StrictVerifier()
+    plugin = AsyncpgPlugin(verifier)
+    plugin.new_session().expect("connect")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+    with pytest.raises(AttributeError, match="bigfoot's fake asyncpg Connection does not offer add_log_listener"):
+        conn.add_log_listener
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        conn.nonsense
+    plugin.assert_connect()
