@@ -13,7 +13,10 @@ from .resource import ConnectionResource, guarded
 if TYPE_CHECKING:
     from .connection import Connection
 
-ISOLATION_LEVELS = {"read_committed", "read_uncommitted", "serializable", "repeatable_read"}
+# asyncpg's own set when it has one, so the ValueError for a bad level prints exactly as asyncpg's does.
+ISOLATION_LEVELS: set[str] = getattr(
+    asyncpg.transaction, "ISOLATION_LEVELS", {"read_committed", "read_uncommitted", "serializable", "repeatable_read"}
+)
 # What a server reports when no level was asked for; asyncpg would ask the server, the fake assumes the default.
 DEFAULT_ISOLATION = "read_committed"
 

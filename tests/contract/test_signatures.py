@@ -103,3 +103,17 @@ async def test_methods_not_faked_say_so() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
         conn.nonsense
     plugin.assert_connect()
+
+
+def test_fidelity_table_lists_every_scenario_and_only_real_ones() -> None:
+    import re
+    from pathlib import Path
+
+    from .scenarios import SCENARIOS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "fidelity.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| ---")][1:]
+    named = {name for row in rows for name in re.findall(r"`(\w+)`", row.rsplit("|", 2)[-2])}
+    assert named == set(SCENARIOS)
+    not_faked = text.split("Not offered yet", 1)[1].split("\n\n", 1)[0].split("says so):", 1)[1]
+    assert set(re.findall(r"`(\w+)`", not_faked)) == NOT_FAKED

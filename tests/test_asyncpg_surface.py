@@ -1,0 +1,270 @@
+"""The rest of the Connection surface, with an explicit verifier (the contract suite checks it against a server)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from unittest.mock import ANY
+
+import asyncpg
+import pytest
+
+from bigfoot import StrictVerifier
+from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin, postgres_error
+
+
+async def connected(verifier: StrictVerifier, apg: AsyncpgPlugin, *steps: tuple[str, dict[str, object]]) -> object:
+    handle = apg.new_session().expect("connect")
+    for method, options in steps:
+        handle.expect(method, **options)  # type: ignore[arg-type]
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+    apg.assert_connect()
+    return conn
+
+
+async def test_executemany_and_fetchmany_record_their_argument_lists(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("executemany", {}), ("fetchmany", {"returns": [{"id": 1}]}))
+    with verifier.sandbox():
+        assert await conn.executemany("INSERT INTO t VALUES ($1)", [(1,), (2,)], timeout=3) is None  # type: ignore[attr-defined]
+        rows = await conn.fetchmany("INSERT INTO t VALUES ($1) RETURNING id", [(1,)])  # type: ignore[attr-defined]
+    assert rows == [{"id": 1}]
+    apg.assert_executemany(command="INSERT INTO t VALUES ($1)", args=[(1,), (2,)], timeout=3)
+    apg.assert_fetchmany(query="INSERT INTO t VALUES ($1) RETURNING id", args=[(1,)])
+    verifier.verify_all()
+
+
+async def test_prepared_statement_steps_carry_the_statement_query(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(
+        verifier,
+        apg,
+        ("prepare", {}),
+        ("fetch", {"returns": [{"a": 1}]}),
+        ("fetchrow", {"returns": None}),
+        ("fetchval", {"returns": 3}),
+        ("fetchmany", {"returns": []}),
+        ("executemany", {}),
+        ("explain", {"returns": [{"Plan": {}}]}),
+        ("begin", {}),
+        ("cursor", {"returns": [{"a": 1}, {"a": 2}]}),
+        ("commit", {}),
+    )
+    with verifier.sandbox():
+        statement = await conn.prepare("SELECT $1::int AS a", name="by_id")  # type: ignore[attr-defined]
+        assert statement.get_name() == "by_id" and statement.get_query() == "SELECT $1::int AS a"
+        assert statement.get_statusmsg() is None and statement.get_parameters() == () == statement.get_attributes()
+        assert await statement.fetch(1, timeout=2) == [{"a": 1}]
+        assert await statement.fetchrow(2) is None
+        assert await statement.fetchval(3, column="a") == 3
+        assert await statement.fetchmany([(4,)]) == []
+        assert await statement.executemany([(5,), (6,)]) is None
+        assert await statement.explain(7, analyze=True) == [{"Plan": {}}]
+        async with conn.transaction():  # type: ignore[attr-defined]
+            assert [row["a"] async for row in statement.cursor(8, prefetch=1)] == [1, 2]
+        with pytest.raises(asyncpg.InterfaceError, match="the server expects 1 argument for this query, 0 were passed"):
+            await statement.fetch()
+    apg.assert_prepare(query="SELECT $1::int AS a", name="by_id")
+    apg.assert_fetch(query="SELECT $1::int AS a", args=[1], timeout=2)
+    apg.assert_fetchrow(query="SELECT $1::int AS a", args=[2])
+    apg.assert_fetchval(query="SELECT $1::int AS a", args=[3], column="a")
+    apg.assert_fetchmany(query="SELECT $1::int AS a", args=[(4,)])
+    apg.assert_executemany(query="SELECT $1::int AS a", args=[(5,), (6,)])
+    apg.assert_explain(query="SELECT $1::int AS a", args=[7], analyze=True)
+    apg.assert_begin()
+    apg.assert_cursor(query="SELECT $1::int AS a", args=[8], prefetch=1)
+    apg.assert_commit()
+    verifier.verify_all()
+    assert repr(statement).startswith("<asyncpg.prepared_stmt.PreparedStatement object at 0x")
+
+
+async def test_unnamed_statements_get_asyncpg_style_names(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("prepare", {}), ("prepare", {}))
+    with verifier.sandbox():
+        first = await conn.prepare("SELECT 1")  # type: ignore[attr-defined]
+        second = await conn.prepare("SELECT 2")  # type: ignore[attr-defined]
+    assert first.get_name() == "__asyncpg_stmt_1__" and second.get_name() == "__asyncpg_stmt_2__"
+
+
+async def test_transaction_arguments_are_recorded_on_begin(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("begin", {}), ("savepoint", {}), ("release_savepoint", {}), ("commit", {}))
+    with verifier.sandbox():
+        tx = conn.transaction(isolation="serializable", readonly=True)  # type: ignore[attr-defined]
+        assert repr(tx).startswith("<asyncpg.Transaction state:new serializable readonly 0x")
+        async with tx:
+            async with conn.transaction(deferrable=False):  # type: ignore[attr-defined]
+                pass
+    apg.assert_begin(isolation="serializable", readonly=True)
+    apg.assert_savepoint(deferrable=False)
+    apg.assert_release_savepoint()
+    apg.assert_commit()
+    verifier.verify_all()
+
+
+async def test_a_failing_begin_leaves_the_transaction_in_error_state(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    failure = postgres_error("25006", "cannot execute BEGIN in a read-only transaction")
+    conn = await connected(verifier, apg, ("begin", {"raises": failure}))
+    with verifier.sandbox():
+        tx = conn.transaction()  # type: ignore[attr-defined]
+        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+            await tx.start()
+        with pytest.raises(asyncpg.InterfaceError, match="cannot start; the transaction is in error state"):
+            await tx.start()
+    apg.assert_begin(raised=failure)
+
+
+async def test_cursor_reads_only_its_scripted_rows(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("begin", {}), ("cursor", {"returns": [{"n": 1}, {"n": 2}]}), ("commit", {}))
+    with verifier.sandbox():
+        async with conn.transaction():  # type: ignore[attr-defined]
+            cursor = await conn.cursor("SELECT n FROM t WHERE n > $1", 0, timeout=4)  # type: ignore[attr-defined]
+            with pytest.raises(asyncpg.InterfaceError, match="n must be greater than zero"):
+                await cursor.fetch(0)
+            with pytest.raises(asyncpg.InterfaceError, match="n must be greater than zero"):
+                await cursor.forward(-1)
+            assert await cursor.fetch(5) == [{"n": 1}, {"n": 2}]
+    apg.assert_begin()
+    apg.assert_cursor(query="SELECT n FROM t WHERE n > $1", args=[0], timeout=4)
+    apg.assert_commit()
+
+
+async def test_copy_methods_record_what_was_passed(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(
+        verifier,
+        apg,
+        ("copy_from_table", {"returns": "COPY 2"}),
+        ("copy_from_query", {"returns": "COPY 1"}),
+        ("copy_to_table", {"returns": "COPY 3"}),
+        ("copy_records_to_table", {"returns": "COPY 4"}),
+    )
+    out, source = io.BytesIO(), io.BytesIO(b"x")
+    with verifier.sandbox():
+        assert await conn.copy_from_table("t", output=out, format="csv") == "COPY 2"  # type: ignore[attr-defined]
+        assert await conn.copy_from_query("SELECT $1", 1, output=out) == "COPY 1"  # type: ignore[attr-defined]
+        assert await conn.copy_to_table("t", source=source, columns=["a"]) == "COPY 3"  # type: ignore[attr-defined]
+        assert await conn.copy_records_to_table("t", records=[(1,)], where="a > 0") == "COPY 4"  # type: ignore[attr-defined]
+    apg.assert_copy_from_table(table_name="t", output=out, format="csv")
+    apg.assert_copy_from_query(query="SELECT $1", args=[1], output=out)
+    apg.assert_copy_to_table(table_name="t", source=source, columns=["a"])
+    apg.assert_copy_records_to_table(table_name="t", records=[(1,)], where="a > 0")
+    verifier.verify_all()
+
+
+async def test_listeners_receive_notifications_delivered_by_the_test(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("add_listener", {}), ("add_listener", {}), ("remove_listener", {}))
+    got: list[tuple[object, ...]] = []
+
+    def plain(connection: object, pid: int, channel: str, payload: str) -> None:
+        got.append(("plain", connection is conn, pid, channel, payload))
+
+    async def coroutine(connection: object, pid: int, channel: str, payload: str) -> None:
+        await asyncio.sleep(0)
+        got.append(("async", payload))
+
+    with verifier.sandbox():
+        await conn.add_listener("jobs", plain)  # type: ignore[attr-defined]
+        await conn.add_listener("jobs", coroutine)  # type: ignore[attr-defined]
+        assert await apg.notify("jobs", "run 1") == 2
+        assert await apg.notify("other", "x") == 0
+        await conn.remove_listener("jobs", plain)  # type: ignore[attr-defined]
+        assert await apg.notify("jobs", "run 2", pid=7) == 1
+    assert got == [("plain", True, 40001, "jobs", "run 1"), ("async", "run 1"), ("async", "run 2")]
+    apg.assert_add_listener(channel="jobs", callback=plain)
+    apg.assert_add_listener(channel="jobs", callback=coroutine)
+    apg.assert_remove_listener(channel="jobs", callback=plain)
+    verifier.verify_all()
+
+
+async def test_closed_connections_hear_nothing(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("add_listener", {}), ("close", {}))
+    with verifier.sandbox():
+        await conn.add_listener("jobs", lambda *a: None)  # type: ignore[attr-defined]
+        await conn.close()  # type: ignore[attr-defined]
+        assert await apg.notify("jobs") == 0
+
+
+async def test_reset_codec_terminate(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("reset", {}), ("set_type_codec", {}), ("terminate", {}))
+    with verifier.sandbox():
+        await conn.reset(timeout=1)  # type: ignore[attr-defined]
+        await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads)  # type: ignore[attr-defined]
+        conn.terminate()  # type: ignore[attr-defined]
+        conn.terminate()  # type: ignore[attr-defined]
+    apg.assert_reset(timeout=1)
+    apg.assert_set_type_codec(typename="json", encoder=json.dumps, decoder=json.loads)
+    apg.assert_terminate()
+    verifier.verify_all()
+
+
+def test_state_accessors_need_no_step(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    from bigfoot._asyncpg.connection import Connection
+    from bigfoot._script import Session
+
+    conn = Connection(apg, Session(apg, 2))
+    assert conn.get_server_pid() == 40002
+    assert conn.get_server_version().major == 15
+    settings = conn.get_settings()
+    assert settings.client_encoding == "UTF8"
+    with pytest.raises(AttributeError):
+        settings.nonexistent_setting
+    assert verifier.interactions == []
+
+
+async def test_execute_tracks_manual_transactions(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(
+        verifier,
+        apg,
+        *[("execute", {"returns": s}) for s in ("BEGIN", "SAVEPOINT", "ROLLBACK", "START TRANSACTION", "COMMIT")],
+    )
+    with verifier.sandbox():
+        states = []
+        for query in ("  begin", "SAVEPOINT a", "ROLLBACK TO a", "START TRANSACTION", "COMMIT"):
+            await conn.execute(query)  # type: ignore[attr-defined]
+            states.append(conn.is_in_transaction())  # type: ignore[attr-defined]
+    assert states == [True, True, True, True, False]
+
+
+async def test_overlap_is_refused_without_consuming_a_step(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("fetchval", {"returns": 1}), ("fetchval", {"returns": 2}))
+    with verifier.sandbox():
+        results = await asyncio.gather(
+            conn.fetchval("SELECT 1"), conn.fetchval("SELECT 2"), return_exceptions=True  # type: ignore[attr-defined]
+        )
+        assert results[0] == 1 and isinstance(results[1], asyncpg.InterfaceError)
+        assert await conn.fetchval("SELECT 2") == 2  # type: ignore[attr-defined]
+    apg.assert_fetchval(query="SELECT 1", args=[])
+    apg.assert_fetchval(query="SELECT 2", args=[])
+
+
+def test_postgres_error_builds_the_subclass_with_its_fields() -> None:
+    error = postgres_error(
+        "23503",
+        'insert or update on table "orders" violates foreign key constraint "orders_user_fk"',
+        detail='Key (user_id)=(9) is not present in table "users".',
+        constraint_name="orders_user_fk",
+        table_name="orders",
+        schema_name="public",
+        column_name=None,
+        hint="check it",
+    )
+    assert type(error) is asyncpg.ForeignKeyViolationError
+    assert (error.sqlstate, error.constraint_name, error.table_name, error.schema_name) == (
+        "23503", "orders_user_fk", "orders", "public"
+    )
+    assert error.detail == 'Key (user_id)=(9) is not present in table "users".' and error.hint == "check it"
+    assert str(error).startswith('insert or update on table "orders"') and error.severity == "ERROR"
+    assert AsyncpgPlugin.postgres_error is postgres_error
+    assert type(postgres_error("40001", "could not serialize access")) is asyncpg.SerializationError
+    with pytest.raises(ValueError, match="sqlstate must be a five-character SQLSTATE code such as '23505', got 'dup'"):
+        postgres_error("dup", "x")
+
+
+async def test_assert_add_listener_requires_both_fields(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    from bigfoot import MissingAssertionFieldsError
+
+    conn = await connected(verifier, apg, ("add_listener", {}))
+    with verifier.sandbox():
+        await conn.add_listener("a", print)  # type: ignore[attr-defined]
+    with pytest.raises(MissingAssertionFieldsError, match="callback"):
+        apg.assert_add_listener(channel="a")
+    apg.assert_add_listener(channel="a", callback=ANY)
