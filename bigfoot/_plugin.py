@@ -24,13 +24,15 @@ class BasePlugin:
 
     hint_name: ClassVar[str] = "plugin"
     step_specs: ClassVar[Mapping[str, StepSpec]] = {}
+    recorded_only: ClassVar[Mapping[str, str]] = {}
+    """Interactions recorded without a step, with the hint given to anyone who tries to script them."""
 
     def __init__(self, verifier: StrictVerifier) -> None:
         verifier._register_plugin(self)
         self._verifier = verifier
         self._sessions: list[Session] = []
         self._queue: deque[Session] = deque()
-        self._sources = {name: Source(self, name) for name in self.step_specs}
+        self._sources = {name: Source(self, name) for name in (*self.step_specs, *self.recorded_only)}
 
     @property
     def verifier(self) -> StrictVerifier:
@@ -111,6 +113,12 @@ class BasePlugin:
             interaction.raised = exc
             raise exc
         return step.returns
+
+    def record(self, method: str, fields: dict[str, Any]) -> Interaction:
+        """Record an interaction that has no scripted step (one of ``recorded_only``)."""
+        interaction = Interaction(self._sources[method], fields, None)
+        self._verifier._timeline.append(interaction)
+        return interaction
 
     def unmocked(
         self,

@@ -193,6 +193,9 @@ class SessionHandle:
     def _unknown_method(self, method: object) -> str:
         import difflib
 
+        recorded = self._session.plugin.recorded_only.get(method) if isinstance(method, str) else None
+        if recorded is not None:
+            return f"expect({method!r}): {recorded}"
         names = sorted(self._specs)
         guess = difflib.get_close_matches(str(method), names, n=1) if isinstance(method, str) else []
         hint = f" Did you mean {guess[0]!r}?" if guess else ""

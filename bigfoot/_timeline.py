@@ -28,12 +28,13 @@ class Interaction:
     """One call the code under test made and the script answered.
 
     ``fields`` holds every argument the code passed, under asyncpg's parameter names; ``raised`` is the exception
-    the step raised, if any; ``session`` is the number of the scripted session that answered it.
+    the step raised, if any; ``session`` is the number of the scripted session that answered it (None for
+    interactions recorded without a step, such as a pool's creation).
     """
 
     __slots__ = ("source", "fields", "raised", "session", "asserted")
 
-    def __init__(self, source: Source, fields: dict[str, Any], session: int) -> None:
+    def __init__(self, source: Source, fields: dict[str, Any], session: int | None) -> None:
         self.source = source
         self.fields = fields
         self.session = session
@@ -44,12 +45,16 @@ class Interaction:
     def method(self) -> str:
         return self.source.name
 
+    @property
+    def where(self) -> str:
+        return "no session" if self.session is None else f"session #{self.session}"
+
     def assertion_line(self) -> str:
         """The assertion that matches this interaction, ready to paste."""
         return self.source.plugin.assertion_line(self)
 
     def __repr__(self) -> str:
-        return f"<Interaction {self.source.name} session #{self.session}: {self.assertion_line()}>"
+        return f"<Interaction {self.source.name} {self.where}: {self.assertion_line()}>"
 
 
 class Timeline:

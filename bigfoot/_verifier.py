@@ -134,7 +134,7 @@ class StrictVerifier:
         if interaction.source is not source:
             raise InteractionMismatchError(
                 f"{asked} does not match the earliest unasserted interaction, which is a "
-                f"{interaction.source.name} (session #{interaction.session}):\n"
+                f"{interaction.source.name} ({interaction.where}):\n"
                 f"{bullet_list([interaction.assertion_line()])}\n{_ORDER_HINT}",
                 method=source.name,
                 expected=expected,
@@ -144,7 +144,7 @@ class StrictVerifier:
         if problems:
             raise InteractionMismatchError(
                 f"{asked} does not match the earliest unasserted interaction "
-                f"({source.name}, session #{interaction.session}):\n{bullet_list(problems)}\n"
+                f"({source.name}, {interaction.where}):\n{bullet_list(problems)}\n"
                 f"It was recorded as:\n{bullet_list([interaction.assertion_line()])}",
                 method=source.name,
                 expected=expected,

@@ -28,12 +28,12 @@ def test_unknown_step_lists_valid_names_and_guesses(apg: AsyncpgPlugin) -> None:
         apg.new_session().expect("fecth", returns=[])
     assert str(info.value) == (
         "expect('fecth'): unknown step name. Did you mean 'fetch'? "
-        "Valid names: add_listener, begin, close, commit, connect, copy_from_query, copy_from_table, "
+        "Valid names: acquire, add_listener, begin, close, commit, connect, copy_from_query, copy_from_table, "
         "copy_records_to_table, copy_to_table, cursor, execute, executemany, explain, fetch, fetchmany, fetchrow, "
-        "fetchval, prepare, release_savepoint, remove_listener, reset, rollback, rollback_to_savepoint, savepoint, "
+        "fetchval, prepare, release, release_savepoint, remove_listener, reset, rollback, rollback_to_savepoint, savepoint, "
         "set_type_codec, terminate."
     )
-    with pytest.raises(ValueError, match=r"expect\(3\): unknown step name\. Valid names: add_listener, begin"):
+    with pytest.raises(ValueError, match=r"expect\(3\): unknown step name\. Valid names: acquire, add_listener, begin"):
         apg.new_session().expect(3)  # type: ignore[arg-type]
 
 
@@ -98,3 +98,12 @@ def test_second_plugin_on_one_verifier_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="This verifier already has a AsyncpgPlugin; each verifier takes at most one"):
         AsyncpgPlugin(verifier)
     assert verifier.get_plugin(AsyncpgPlugin) is first and AsyncpgPlugin.of(verifier) is first
+
+
+def test_pool_lifecycle_names_explain_they_are_recorded_not_scripted(apg: AsyncpgPlugin) -> None:
+    with pytest.raises(ValueError) as info:
+        apg.new_session().expect("create_pool")
+    assert str(info.value) == (
+        "expect('create_pool'): asyncpg.create_pool() is recorded without a step; "
+        "assert it with assert_create_pool(...)."
+    )

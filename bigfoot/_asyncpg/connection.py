@@ -82,6 +82,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         "_manual_transaction",
         "_listeners",
         "_statements",
+        "_generation",
     )
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session) -> None:
@@ -93,6 +94,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         self._manual_transaction = False
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._statements = 0
+        self._generation = 0  # bumped when a pool takes the connection back: its resources stop working
 
     # -- the one path of every call ----------------------------------------------------------------------------
 
@@ -389,6 +391,13 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         self._closed = True
         self._listeners.clear()
         self._plugin.call(self._session, "terminate", {}, "conn.terminate")
+
+    def _released(self) -> None:
+        """A pool took the connection back: asyncpg resets it, and what was made from it stops working."""
+        self._generation += 1
+        self._top_transaction = None
+        self._manual_transaction = False
+        self._listeners.clear()
 
     # -- answered from state, without a step ---------------------------------------------------------------------
 

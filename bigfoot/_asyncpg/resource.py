@@ -28,12 +28,18 @@ def guarded(method: F) -> F:
 class ConnectionResource:
     """An object that belongs to one fake connection and refuses to work once it is closed, as asyncpg's do."""
 
-    __slots__ = ("_connection",)
+    __slots__ = ("_connection", "_generation")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self._generation = connection._generation
 
     def _check_valid(self, method: str) -> None:
+        if self._connection._generation != self._generation:
+            raise asyncpg.InterfaceError(
+                f"cannot call {type(self).__name__}.{method}(): "
+                "the underlying connection has been released back to the pool"
+            )
         if self._connection._closed:
             raise asyncpg.InterfaceError(
                 f"cannot call {type(self).__name__}.{method}(): the underlying connection is closed"

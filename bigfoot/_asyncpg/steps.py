@@ -79,5 +79,14 @@ SPECS: dict[str, StepSpec] = {
         StepSpec("set_type_codec"),
         StepSpec("close"),
         StepSpec("terminate"),
+        StepSpec("acquire"),
+        StepSpec("release"),
     )
+}
+
+# Recorded for the test to assert, but never scripted: they answer nothing the code could be scripted to see.
+RECORDED_ONLY = {
+    "create_pool": "asyncpg.create_pool() is recorded without a step; assert it with assert_create_pool(...).",
+    "close_pool": "pool.close() is recorded without a step; assert it with assert_close_pool().",
+    "terminate_pool": "pool.terminate() is recorded without a step; assert it with assert_terminate_pool().",
 }

@@ -14,7 +14,8 @@ from typing import Any, ClassVar, Mapping
 import asyncpg
 
 from .._asyncpg.connection import Connection
-from .._asyncpg.steps import SPECS
+from .._asyncpg.pool import Pool
+from .._asyncpg.steps import RECORDED_ONLY, SPECS
 from .._plugin import BasePlugin
 from .._script import MISSING, StepSpec
 from .._timeline import Interaction, Source
@@ -64,12 +65,14 @@ def postgres_error(
 class AsyncpgPlugin(BasePlugin):
     """Answers asyncpg calls made inside a sandbox from scripted sessions, and asserts what happened.
 
-    Each ``asyncpg.connect()`` takes the next queued session, whose first step must be ``connect``. A verifier takes
-    at most one AsyncpgPlugin; a second raises ValueError.
+    Each ``asyncpg.connect()`` takes the next queued session, whose first step must be ``connect``; each pool
+    checkout takes the next one too, whose first step must be ``acquire``. A verifier takes at most one
+    AsyncpgPlugin; a second raises ValueError.
     """
 
     hint_name: ClassVar[str] = "asyncpg_mock"
     step_specs: ClassVar[Mapping[str, StepSpec]] = SPECS
+    recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
 
     # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...).
     connect: Source
@@ -98,6 +101,11 @@ class AsyncpgPlugin(BasePlugin):
     set_type_codec: Source
     close: Source
     terminate: Source
+    acquire: Source
+    release: Source
+    create_pool: Source
+    close_pool: Source
+    terminate_pool: Source
 
     postgres_error = staticmethod(postgres_error)
 
@@ -119,6 +127,12 @@ class AsyncpgPlugin(BasePlugin):
         connection = Connection(self, session)
         self.call(session, "connect", fields, "asyncpg.connect")
         return connection
+
+    def open_pool(self, fields: dict[str, Any], **settings: Any) -> Pool:
+        """Answer ``asyncpg.create_pool(**fields)``: asyncpg's checks of the sizes, then a recorded fake pool."""
+        pool = Pool(self, **settings)
+        self.record("create_pool", fields)
+        return pool
 
     async def notify(self, channel: str, payload: str = "", *, pid: int | None = None) -> int:
         """Deliver a NOTIFY on ``channel`` to every open fake connection listening to it.
@@ -268,6 +282,31 @@ class AsyncpgPlugin(BasePlugin):
         """Assert a ``conn.close()`` (with ``timeout=`` if the code passed one)."""
         __tracebackhide__ = True
         return self._assert("close", fields)
+
+    def assert_create_pool(self, **fields: Any) -> Interaction:
+        """Assert an ``asyncpg.create_pool(...)``: pass exactly the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("create_pool", fields)
+
+    def assert_close_pool(self) -> Interaction:
+        """Assert a ``pool.close()`` (also done by leaving ``async with pool``)."""
+        __tracebackhide__ = True
+        return self._assert("close_pool", {})
+
+    def assert_terminate_pool(self) -> Interaction:
+        """Assert a ``pool.terminate()``."""
+        __tracebackhide__ = True
+        return self._assert("terminate_pool", {})
+
+    def assert_acquire(self, **fields: Any) -> Interaction:
+        """Assert a pool checkout (``timeout=`` if the code passed one)."""
+        __tracebackhide__ = True
+        return self._assert("acquire", fields)
+
+    def assert_release(self, **fields: Any) -> Interaction:
+        """Assert a connection's return to its pool (``timeout=`` if the code passed one)."""
+        __tracebackhide__ = True
+        return self._assert("release", fields)
 
     def assert_terminate(self) -> Interaction:
         """Assert a ``conn.terminate()``."""
