@@ -86,7 +86,7 @@ def test_code_block(
 
 def test_every_doc_has_runnable_blocks() -> None:
     counted = {param.values[0].name for param in blocks()}
-    assert {"asyncpg.md", "unittest.md", "pytest.md", "errors.md"} <= counted
+    assert {"asyncpg.md", "unittest.md", "pytest.md", "errors.md", "pools.md", "fidelity.md"} <= counted
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -18,11 +18,15 @@ from . import bound_early  # binds `from asyncpg import connect` at import time,
 ORIGINAL_CONNECT = asyncpg.connect
 ORIGINAL_CODE = asyncpg.connect.__code__
 ORIGINAL_SIGNATURE = inspect.signature(asyncpg.connect)
+ORIGINAL_CREATE_POOL = asyncpg.create_pool
+ORIGINAL_CREATE_POOL_CODE = asyncpg.create_pool.__code__
 
 
 def assert_restored() -> None:
     assert asyncpg.connect is ORIGINAL_CONNECT and asyncpg.connection.connect is ORIGINAL_CONNECT
     assert asyncpg.connect.__code__ is ORIGINAL_CODE and "__signature__" not in asyncpg.connect.__dict__
+    assert asyncpg.create_pool is ORIGINAL_CREATE_POOL and asyncpg.pool.create_pool is ORIGINAL_CREATE_POOL
+    assert asyncpg.create_pool.__code__ is ORIGINAL_CREATE_POOL_CODE
     assert depth() == 0
 
 

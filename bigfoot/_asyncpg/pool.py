@@ -116,8 +116,12 @@ class PoolAcquireContext:
         return self.pool._acquire(self.timeout).__await__()
 
 
-class Pool:
-    """A scripted stand-in for ``asyncpg.Pool``."""
+class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
+    """A scripted stand-in for ``asyncpg.Pool``; ``isinstance(pool, asyncpg.Pool)`` holds.
+
+    It subclasses asyncpg's Pool only for isinstance(): every public method is its own (the signature contract
+    checks that none is inherited), and asyncpg's constructor never runs.
+    """
 
     __slots__ = (
         "_plugin",
@@ -156,8 +160,7 @@ class Pool:
     # -- life of the pool --------------------------------------------------------------------------------------
 
     async def _initialize(self) -> Pool:
-        if self._state == "closed":
-            raise asyncpg.InterfaceError("pool is closed")
+        # As in asyncpg, a pool that was initialized stays so: awaiting it again, even closed, gives it back.
         if self._state == "new":
             self._state = "ready"
         return self
@@ -346,7 +349,7 @@ class Pool:
             return status
 
     def __repr__(self) -> str:
-        return f"<bigfoot fake asyncpg Pool {self._state}, {self._in_use} of {self._max_size} checked out>"
+        return f"<asyncpg.pool.Pool object at {id(self):#x}>"
 
 
 

@@ -87,6 +87,9 @@ class Database:
     async def connect(self) -> Any:
         return await asyncpg.connect(**self.params)
 
+    def create_pool(self, **settings: Any) -> Any:
+        return asyncpg.create_pool(**self.params, **settings)
+
     def observe(self, label: str, value: Any) -> None:
         self.observations.append((label, describe(value)))
 
@@ -597,3 +600,119 @@ async def listen_and_notify(db: Database) -> None:
     db.observe("received", received)
     await conn.remove_listener("orders", listener)
     await conn.close()
+
+
+# -- pools ------------------------------------------------------------------------------------------------------------
+
+
+def _checkout(apg: AsyncpgPlugin, *steps: tuple[str, Any]) -> None:
+    handle = apg.new_session().expect("acquire")
+    for method, returns in steps:
+        handle.expect(method, returns=returns)
+    handle.expect("release")
+
+
+@scenario(
+    lambda apg: (
+        _checkout(apg, ("fetch", [{"n": 1}, {"n": 2}])),
+        _checkout(apg, ("fetchval", 3)),
+        _checkout(apg, ("execute", "SELECT 1")),
+        _checkout(apg, ("fetchrow", {"a": "x"})),
+    )
+)
+async def pool_shortcuts(db: Database) -> None:
+    async with db.create_pool(min_size=1, max_size=2) as pool:
+        db.observe("is pool", isinstance(pool, asyncpg.Pool))
+        db.observe("fetch", await pool.fetch("SELECT generate_series(1, 2) AS n"))
+        db.observe("fetchval", await pool.fetchval("SELECT $1::int", 3))
+        db.observe("execute", await pool.execute("SELECT 1"))
+        db.observe("fetchrow", await pool.fetchrow("SELECT 'x' AS a"))
+        db.observe("sizes", (pool.get_min_size(), pool.get_max_size(), pool.is_closing()))
+    db.observe("closing", pool.is_closing())
+
+
+@scenario(lambda apg: (_checkout(apg, ("fetchval", 1)), _checkout(apg, ("prepare", None)), _checkout(apg)))
+async def pool_released_connections(db: Database) -> None:
+    pool = await db.create_pool(min_size=1, max_size=2)
+    other = await db.create_pool(min_size=1, max_size=1)
+    async with pool.acquire() as con:
+        db.observe("is connection", isinstance(con, asyncpg.Connection))
+        db.observe("value", await con.fetchval("SELECT 1"))
+    await db.attempt_call("fetch after release", lambda: con.fetch("SELECT 1"))
+    db.observe("release again", await pool.release(con))
+    con = await pool.acquire()
+    statement = await con.prepare("SELECT 1")
+    await pool.release(con)
+    await db.attempt_call("statement after release", lambda: statement.fetch())
+    mine = await pool.acquire()
+    try:
+        await other.release(mine)
+    except asyncpg.InterfaceError as exc:
+        text = str(exc)
+        db.observe("foreign", (text.split(" <")[0], text.rsplit("> ", 1)[-1]))
+    await pool.release(mine)
+    await pool.close()
+    await other.close()
+
+
+@scenario(lambda apg: (_checkout(apg), _checkout(apg)))
+async def pool_exhaustion_and_timeout(db: Database) -> None:
+    async with db.create_pool(min_size=1, max_size=1) as pool:
+        held = await pool.acquire()
+        await db.attempt("second acquire", pool.acquire(timeout=0.05))
+        waiter = asyncio.ensure_future(pool.acquire())
+        await asyncio.sleep(0.01)
+        db.observe("waiting", waiter.done())
+        await pool.release(held)
+        second = await waiter
+        db.observe("handed over", isinstance(second, asyncpg.Connection))
+        await pool.release(second)
+
+
+@scenario(lambda apg: None)
+async def pool_states(db: Database) -> None:
+    for settings in ({"max_size": 0}, {"min_size": 3, "max_size": 2}, {"min_size": 1, "max_size": 2, "init_size": 5}):
+        try:
+            db.create_pool(**settings)
+        except ValueError as exc:
+            db.observe("bad sizes", exc)
+    pool = db.create_pool(min_size=1, max_size=1)
+    await db.attempt("before init", pool.acquire())
+    await pool
+    await pool.close()
+    await db.attempt("after close", pool.fetchval("SELECT 1"))
+    db.observe("awaited after close", (await pool) is pool)
+    db.observe("close again", await pool.close())
+
+
+@scenario(
+    lambda apg: (
+        apg.new_session()
+        .expect("acquire")
+        .expect("execute", returns="SET")
+        .expect("execute", returns="SET")
+        .expect("fetchval", returns="bigfoot")
+        .expect("begin")
+        .expect("execute", returns="SELECT 1")
+        .expect("commit")
+        .expect("release")
+    )
+)
+async def pool_init_setup_and_transactions(db: Database) -> None:
+    calls: list[str] = []
+
+    async def init(con: Any) -> None:
+        calls.append("init")
+        await con.execute("SET application_name = 'bigfoot'")
+
+    async def setup(con: Any) -> None:
+        calls.append("setup")
+        await con.execute("SET search_path TO public")
+
+    async with db.create_pool(min_size=0, max_size=1, init=init, setup=setup) as pool:
+        async with pool.acquire() as con:
+            db.observe("name", await con.fetchval("SHOW application_name"))
+            async with con.transaction():
+                db.observe("in transaction", con.is_in_transaction())
+                await con.execute("SELECT 1")
+    db.observe("calls", calls)

@@ -6,10 +6,11 @@ import inspect
 from typing import Any
 
 import pytest
-from asyncpg import connection, cursor, prepared_stmt, transaction
+from asyncpg import connection, cursor, pool, prepared_stmt, transaction
 
 from bigfoot._asyncpg import connection as fake_connection
 from bigfoot._asyncpg import cursor as fake_cursor
+from bigfoot._asyncpg import pool as fake_pool
 from bigfoot._asyncpg import prepared as fake_prepared
 from bigfoot._asyncpg import transaction as fake_transaction
 from bigfoot._asyncpg.defaults import Default
@@ -20,6 +21,8 @@ PAIRS = [
     (fake_cursor.Cursor, cursor.Cursor),
     (fake_cursor.CursorFactory, cursor.CursorFactory),
     (fake_transaction.Transaction, transaction.Transaction),
+    (fake_pool.Pool, pool.Pool),
+    (fake_pool.PoolAcquireContext, pool.PoolAcquireContext),
 ]
 
 # Real Connection methods the fake does not offer yet; the fake answers them with an AttributeError naming bigfoot.
@@ -41,10 +44,19 @@ NOT_FAKED = {
 def public_methods(cls: type) -> dict[str, Any]:
     return {
         name: getattr(cls, name)
-        for name in dir(cls)
+        for name in (dir(cls) if cls.__module__.startswith("asyncpg") else own_names(cls))
         if (not name.startswith("_") or name in ("__aenter__", "__aexit__", "__aiter__", "__await__"))
         and callable(getattr(cls, name))
     }
+
+
+def own_names(cls: type) -> list[str]:
+    # A fake's own methods, not those it inherits from the asyncpg class it subclasses for isinstance().
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("bigfoot"):
+            names.update(vars(klass))
+    return sorted(names)
 
 
 def shape(function: Any) -> list[tuple[str, str, Any]]:
