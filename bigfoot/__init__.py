@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
 
 from ._current import BigfootModule as _BigfootModule
 from ._current import PluginProxy as _PluginProxy
@@ -29,7 +28,10 @@ from .errors import (
 )
 from .record import Record
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._unittest import BigfootMixin, BigfootTestCase
     from .plugins.asyncpg_plugin import AsyncpgPlugin
 

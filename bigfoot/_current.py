@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import sys
 from contextvars import ContextVar, Token
-from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any, ContextManager
+from types import ModuleType
 
 from ._sandbox import ACTIVE, Sandbox
 from .errors import NoActiveVerifierError
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any, ContextManager
+
     from ._verifier import StrictVerifier
     from .plugins.asyncpg_plugin import AsyncpgPlugin
 
@@ -89,13 +92,16 @@ class PluginProxy:
     __slots__ = ()
 
     def _resolve(self) -> AsyncpgPlugin:
-        verifier = current_verifier("bigfoot.asyncpg_mock")
-        plugin_class = _asyncpg_plugin_class()
-        plugin = verifier.get_plugin(plugin_class)
-        return plugin if plugin is not None else plugin_class(verifier)
+        return _current_plugin()
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._resolve(), name)
+    def __getattribute__(self, name: str) -> Any:
+        # Every attribute is the current plugin's. Overriding __getattribute__ rather than __getattr__ spares each
+        # `bigfoot.asyncpg_mock.assert_...` a failed lookup and the AttributeError it costs.
+        if name == "_resolve":
+            return _current_plugin
+        verifier = CURRENT.get()
+        plugin = verifier._plugins.get(_plugin_class) if verifier is not None else None
+        return getattr(plugin if plugin is not None else _current_plugin(), name)
 
     def __dir__(self) -> list[str]:
         return dir(_asyncpg_plugin_class())
@@ -107,6 +113,15 @@ class PluginProxy:
 
 
 _plugin_class: Any = None
+
+
+def _current_plugin() -> AsyncpgPlugin:
+    verifier = CURRENT.get()
+    if verifier is None:
+        raise NoActiveVerifierError(_NO_VERIFIER.format(what="bigfoot.asyncpg_mock"))
+    plugin_class = _plugin_class or _asyncpg_plugin_class()
+    plugin = verifier._plugins.get(plugin_class)
+    return plugin if plugin is not None else plugin_class(verifier)  # type: ignore[return-value]
 
 
 def _asyncpg_plugin_class() -> type[AsyncpgPlugin]:

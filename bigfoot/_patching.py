@@ -11,13 +11,14 @@ belongs to is decided per call from the caller's context, not by the swap.
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
-import threading
+import _thread
 from types import FunctionType
-from typing import Any, Callable
 
-_lock = threading.Lock()
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
+_lock = _thread.allocate_lock()
 _depth = 0
 _patches: list[FunctionPatch] | None = None
 
@@ -42,6 +43,8 @@ class FunctionPatch:
     """
 
     def __init__(self, func: FunctionType, handler_path: str) -> None:
+        import inspect  # only when a sandbox first opens
+
         if func.__closure__:
             raise TypeError(f"cannot patch {func.__qualname__}: it is a closure")
         self.func = func
@@ -50,10 +53,15 @@ class FunctionPatch:
         original = FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__, None)
         original.__kwdefaults__ = func.__kwdefaults__
         self.original: Callable[..., Any] = original
+        kinds = {name: param.kind for name, param in self.signature.parameters.items()}
+        self._spread = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_KEYWORD}
+        self._listed = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_POSITIONAL}
         replacement = self._build(func, handler_path)
         self._replacement = (replacement.__code__, replacement.__defaults__, replacement.__kwdefaults__)
 
     def _build(self, func: FunctionType, handler_path: str) -> FunctionType:
+        import inspect
+
         params = []
         star_done = False
         for param in self.signature.parameters.values():
@@ -98,18 +106,13 @@ class FunctionPatch:
 
     def passed_fields(self, passed: dict[str, Any]) -> dict[str, Any]:
         """The arguments the caller passed, flattened: ``**kwargs`` spread into the fields, ``*args`` a list."""
-        fields: dict[str, Any] = {}
-        for name, value in passed.items():
-            if value is NOT_PASSED:
-                continue
-            kind = self.signature.parameters[name].kind
-            if kind is inspect.Parameter.VAR_KEYWORD:
-                fields.update(value)
-            elif kind is inspect.Parameter.VAR_POSITIONAL:
-                if value:
-                    fields[name] = list(value)
-            else:
-                fields[name] = value
+        fields = {name: value for name, value in passed.items() if value is not NOT_PASSED}
+        for name in self._spread:
+            fields.update(fields.pop(name))
+        for name in self._listed:
+            values = fields.pop(name)
+            if values:
+                fields[name] = list(values)
         return fields
 
     def call_original(self, passed: dict[str, Any]) -> Any:
@@ -118,10 +121,9 @@ class FunctionPatch:
         for name, value in passed.items():
             if value is NOT_PASSED:
                 continue
-            kind = self.signature.parameters[name].kind
-            if kind is inspect.Parameter.VAR_POSITIONAL:
+            if name in self._listed:
                 args.extend(value)
-            elif kind is inspect.Parameter.VAR_KEYWORD:
+            elif name in self._spread:
                 kwargs.update(value)
             else:
                 kwargs[name] = value
@@ -131,6 +133,8 @@ class FunctionPatch:
 def _load() -> list[FunctionPatch]:
     global _patches
     if _patches is None:
+        import importlib.util
+
         if importlib.util.find_spec("asyncpg") is None:
             _patches = []
         else:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from ._render import bullet_list, call_args
 from ._script import Session, SessionHandle, Step, StepSpec
@@ -12,8 +10,28 @@ from .errors import UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from typing import Any, ClassVar, Mapping, NoReturn
+
     from ._verifier import StrictVerifier
+
+
+class _Sources(dict[str, Source]):
+    """The plugin's interaction sources, made on first use: most tests touch only a few step kinds."""
+
+    __slots__ = ("_plugin",)
+
+    def __init__(self, plugin: BasePlugin) -> None:
+        super().__init__()
+        self._plugin = plugin
+
+    def __missing__(self, name: str) -> Source:
+        plugin = self._plugin
+        if name not in plugin.step_specs and name not in plugin.recorded_only:
+            raise KeyError(name)
+        source = self[name] = Source(plugin, name)
+        return source
 
 
 class BasePlugin:
@@ -31,8 +49,9 @@ class BasePlugin:
         verifier._register_plugin(self)
         self._verifier = verifier
         self._sessions: list[Session] = []
-        self._queue: deque[Session] = deque()
-        self._sources = {name: Source(self, name) for name in (*self.step_specs, *self.recorded_only)}
+        self._next_session = 0  # sessions are taken in the order they were queued: the rest are waiting
+        self._sources = _Sources(self)
+        self._record = verifier._timeline.append
 
     @property
     def verifier(self) -> StrictVerifier:
@@ -43,15 +62,13 @@ class BasePlugin:
         """Queue a new session script and return its handle. Sessions are taken first in, first out."""
         session = Session(self, len(self._sessions) + 1)
         self._sessions.append(session)
-        self._queue.append(session)
         return SessionHandle(session, self.step_specs)
 
     # -- the call path -------------------------------------------------------------------------------------------
 
     def take_session(self, method: str, fields: dict[str, Any], called: str) -> Session:
         """Hand the next queued session to a new connection whose first call is ``method``."""
-        queue = self._queue
-        if not queue:
+        if self._next_session >= len(self._sessions):
             spec = self.step_specs[method]
             hint = f"{self.hint_prefix()}new_session(){spec.hint()}"
             raise self.unmocked(
@@ -63,27 +80,22 @@ class BasePlugin:
                 None,
                 hint,
             )
-        session = queue[0]
-        first = session.next_step()
-        if first is None or first.method != method:
+        session = self._sessions[self._next_session]
+        if not session.steps or session.steps[0][0] != method:
             self.check_step(session, method, fields, called)  # raises, with the right message
-        queue.popleft()
+        self._next_session += 1
         session.taken = True
         return session
 
-    def check_step(self, session: Session, method: str, fields: dict[str, Any], called: str) -> Step:
-        """The session's next step, which must be ``method``; otherwise an UnmockedInteractionError."""
+    def check_step(self, session: Session, method: str, fields: dict[str, Any], called: str) -> NoReturn:
+        """Raise the UnmockedInteractionError for a call of ``method`` that is not the session's next step."""
         steps = session.steps
         pos = session.pos
         if pos < len(steps):
-            step = steps[pos]
-            if step.method == method:
-                return step
-            problem = f"but the script expects {step.method!r} next ({step.describe()})"
+            problem = f"but the script expects {steps[pos][0]!r} next ({session.step(pos).describe()})"
         elif steps:
-            problem = f"which has no steps left (its last step {steps[-1].describe()})"
+            problem = f"which has no steps left (its last step {session.step(len(steps) - 1).describe()})"
         else:
-            step = None
             problem = "which has no steps scripted"
         hint = self.step_specs[method].hint()
         raise self.unmocked(
@@ -92,32 +104,40 @@ class BasePlugin:
             method,
             fields,
             session.number,
-            steps[pos] if pos < len(steps) else None,
+            session.next_step(),
             hint,
         )
 
-    def call(self, session: Session, method: str, fields: dict[str, Any], called: str) -> Any:
-        """Consume the next step of ``session`` for a call of ``method``, record it, and answer it."""
-        steps = session.steps
+    def call(self, session: Session, method: str, fields: dict[str, Any], called: str | None = None) -> Any:
+        """Consume the next step of ``session`` for a call of ``method``, record it, and answer it.
+
+        ``called`` is how messages name the call (``conn.fetch``); by default ``called_name(method)``.
+        """
         pos = session.pos
-        if pos < len(steps) and steps[pos].method == method:
-            step = steps[pos]
-        else:
-            step = self.check_step(session, method, fields, called)
+        try:
+            step = session.steps[pos]
+        except IndexError:
+            step = None
+        if step is None or step[0] != method:
+            self.check_step(session, method, fields, called or self.called_name(method))
         session.pos = pos + 1
         interaction = Interaction(self._sources[method], fields, session.number)
-        self._verifier._timeline.append(interaction)
-        raises = step.raises
-        if raises is not None:
-            exc = raises() if isinstance(raises, type) else raises
-            interaction.raised = exc
-            raise exc
-        return step.returns
+        self._record(interaction)
+        raises = step[2]
+        if raises is None:
+            return step[1]
+        exc = raises() if isinstance(raises, type) else raises
+        interaction.raised = exc
+        raise exc
+
+    def called_name(self, method: str) -> str:
+        """How messages name a call of ``method``."""
+        return method
 
     def record(self, method: str, fields: dict[str, Any]) -> Interaction:
         """Record an interaction that has no scripted step (one of ``recorded_only``)."""
         interaction = Interaction(self._sources[method], fields, None)
-        self._verifier._timeline.append(interaction)
+        self._record(interaction)
         return interaction
 
     def unmocked(
@@ -156,3 +176,9 @@ class BasePlugin:
     def source(self, method: str) -> Source:
         """The interaction source for ``method`` (what ``verifier.assert_interaction`` takes)."""
         return self._sources[method]
+
+    def __getattr__(self, name: str) -> Source:
+        # plugin.fetch, plugin.create_pool ...: the sources, for verifier.assert_interaction(plugin.fetch, ...).
+        if name in self.step_specs or name in self.recorded_only:
+            return self._sources[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -7,12 +7,11 @@ always looks the same wherever it is shown.
 from __future__ import annotations
 
 import os
-import re
-from typing import Any, Iterable, Mapping
 
-# Connection strings carry passwords as ``scheme://user:password@host``.
-_DSN_PASSWORD = re.compile(r"(?P<head>://[^:/@?#]*:)(?P<secret>[^@/?#]*)(?P<tail>@)")
-_DSN_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<secret>[^&#]*)")
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Mapping
+
 
 MASK = "***"
 SECRET_FIELDS = frozenset({"password"})
@@ -31,8 +30,11 @@ def mask_text(text: str) -> str:
     """Hide the password part of a DSN-looking string."""
     if "://" not in text and "password=" not in text:
         return text
-    text = _DSN_PASSWORD.sub(lambda m: m["head"] + MASK + m["tail"], text)
-    return _DSN_QUERY_PASSWORD.sub(lambda m: m["head"] + MASK, text)
+    import re  # only when a message shows a connection string
+
+    # Connection strings carry passwords as ``scheme://user:password@host`` or ``?password=``.
+    text = re.sub(r"(?P<head>://[^:/@?#]*:)(?P<secret>[^@/?#]*)(?P<tail>@)", lambda m: m["head"] + MASK + m["tail"], text)
+    return re.sub(r"(?P<head>[?&]password=)(?P<secret>[^&#]*)", lambda m: m["head"] + MASK, text)
 
 
 def show(name: str, value: Any) -> str:

@@ -7,8 +7,6 @@ the code that started them, never another test's.
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
-from types import FrameType, TracebackType
-from typing import TYPE_CHECKING
 
 from . import _patching
 from ._render import location
@@ -16,7 +14,10 @@ from .errors import InvalidStateError, UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+
     from ._verifier import StrictVerifier
 
 ACTIVE: ContextVar[Sandbox | None] = ContextVar("bigfoot_active_sandbox", default=None)
@@ -30,13 +31,15 @@ class Sandbox:
     Entering gives the verifier. A sandbox is entered once; ask ``verifier.sandbox()`` for another.
     """
 
-    __slots__ = ("verifier", "_token", "_state", "_where")
+    __slots__ = ("verifier", "_token", "_state", "_file", "_line")
 
     def __init__(self, verifier: StrictVerifier, frame: FrameType | None) -> None:
         self.verifier = verifier
         self._token: Token[Sandbox | None] | None = None
         self._state = _NEW
-        self._where = location(frame.f_code.co_filename, frame.f_lineno) if frame is not None else "?"
+        # Only the file and line are kept; the text is made if a message needs it.
+        self._file = frame.f_code.co_filename if frame is not None else "?"
+        self._line = frame.f_lineno if frame is not None else 0
 
     @property
     def closed(self) -> bool:
@@ -45,12 +48,12 @@ class Sandbox:
     @property
     def opened_at(self) -> str:
         """``file:line`` of the code that opened the sandbox."""
-        return self._where
+        return location(self._file, self._line)
 
     def __enter__(self) -> StrictVerifier:
         if self._state != _NEW:
             raise InvalidStateError(
-                f"This sandbox (opened at {self._where}) was entered before; a sandbox is entered once. "
+                f"This sandbox (opened at {self.opened_at}) was entered before; a sandbox is entered once. "
                 "Call verifier.sandbox() again for a new one."
             )
         _patching.acquire()
@@ -101,11 +104,11 @@ class Sandbox:
 
     def refuse_closed(self, called: str) -> InvalidStateError:
         return InvalidStateError(
-            f"{called} was called from code started inside the bigfoot sandbox opened at {self._where}, "
+            f"{called} was called from code started inside the bigfoot sandbox opened at {self.opened_at}, "
             "but that sandbox has closed. Await the task (or finish the work) before the sandbox ends, "
             "or open a sandbox around the code that makes the call."
         )
 
     def __repr__(self) -> str:
         state = ("new", "open", "closed")[self._state]
-        return f"<bigfoot Sandbox {state}, opened at {self._where}>"
+        return f"<bigfoot Sandbox {state}, opened at {self.opened_at}>"

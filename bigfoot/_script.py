@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ._render import location
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from typing import Any, Callable, Mapping
+
     from ._plugin import BasePlugin
 
 
@@ -84,27 +86,57 @@ class Step:
         return f"<Step {self.describe()}>"
 
 
+# A scripted step as the session keeps it: (method, returns, raises, required, filename, lineno). A plain tuple is
+# cheap to make and the garbage collector soon stops tracking it; the public Step is made from it when asked for.
+if TYPE_CHECKING:
+    StepData = tuple[str, Any, BaseException | type[BaseException] | None, bool, str, int]
+
+
 class Session:
     """The script of one connection's life and how far it has been used."""
 
-    __slots__ = ("number", "steps", "pos", "plugin", "taken")
+    __slots__ = ("number", "steps", "pos", "plugin", "taken", "_views")
 
     def __init__(self, plugin: BasePlugin, number: int) -> None:
         self.plugin = plugin
         self.number = number
-        self.steps: list[Step] = []
+        self.steps: list[StepData] = []
         self.pos = 0
         self.taken = False
+        self._views: dict[int, Step] = {}
+
+    def step(self, index: int) -> Step:
+        """The public view of the step at ``index`` (from 0); the same object each time."""
+        view = self._views.get(index)
+        if view is None:
+            method, returns, raises, required, filename, lineno = self.steps[index]
+            view = self._views[index] = Step(
+                method, returns, raises, required, self.number, index + 1, filename, lineno
+            )
+        return view
 
     def next_step(self) -> Step | None:
-        return self.steps[self.pos] if self.pos < len(self.steps) else None
+        return self.step(self.pos) if self.pos < len(self.steps) else None
 
     def unused(self) -> list[Step]:
-        return [step for step in self.steps[self.pos :] if step.required]
+        steps = self.steps
+        return [self.step(i) for i in range(self.pos, len(steps)) if steps[i][3]]
 
 
 def _type_name(value: Any) -> str:
     return type(value).__name__
+
+
+def _check_options(method: str, returns: Any, raises: Any, required: Any) -> None:
+    where = f"expect({method!r})"
+    if raises is not None and not (
+        isinstance(raises, BaseException) or (isinstance(raises, type) and issubclass(raises, BaseException))
+    ):
+        raise TypeError(f"{where}: raises must be an exception class or instance, got {_type_name(raises)} {raises!r}.")
+    if not isinstance(required, bool):
+        raise TypeError(f"{where}: required must be True or False, got {_type_name(required)} {required!r}.")
+    if raises is not None and returns is not MISSING and returns is not None:
+        raise TypeError(f"{where}: give returns or raises, not both; a step either answers or fails.")
 
 
 class SessionHandle:
@@ -127,7 +159,8 @@ class SessionHandle:
     @property
     def steps(self) -> list[Step]:
         """The steps scripted so far (a copy)."""
-        return list(self._session.steps)
+        session = self._session
+        return [session.step(i) for i in range(len(session.steps))]
 
     def expect(
         self,
@@ -141,53 +174,33 @@ class SessionHandle:
         ``returns`` is what the call gives back (omit it for methods that return None); ``raises`` is an exception
         class or instance to raise instead; ``required=False`` steps may go unused.
         """
-        spec = self._specs.get(method) if isinstance(method, str) else None
+        spec = self._specs.get(method) if type(method) is str else None
         if spec is None:
             raise ValueError(self._unknown_method(method))
-        where = f"expect({method!r})"
-        if raises is not None and not (
-            isinstance(raises, BaseException) or (isinstance(raises, type) and issubclass(raises, BaseException))
-        ):
-            raise TypeError(
-                f"{where}: raises must be an exception class or instance, got {_type_name(raises)} {raises!r}."
-            )
-        if not isinstance(required, bool):
-            raise TypeError(f"{where}: required must be True or False, got {_type_name(required)} {required!r}.")
-        if raises is not None and returns is not MISSING and returns is not None:
-            raise TypeError(f"{where}: give returns or raises, not both; a step either answers or fails.")
-        if spec.convert is None:
+        if raises is not None or required is not True:
+            _check_options(method, returns, raises, required)
+        convert = spec.convert
+        if convert is None:
             if returns is not MISSING and returns is not None:
                 raise TypeError(
-                    f"{where}: {method} returns nothing, so returns must be omitted or None; "
+                    f"expect({method!r}): {method} returns nothing, so returns must be omitted or None; "
                     f"got {_type_name(returns)} {returns!r}."
                 )
             returns = None
         elif raises is not None:
             returns = None
-        else:
-            if returns is MISSING:
-                raise TypeError(
-                    f"{where}: returns is required, because {method}() gives back {spec.shape}; "
-                    f"add returns={spec.example} (or raises=... for a failing call)."
-                )
-            try:
-                returns = spec.convert(returns)
-            except TypeError as exc:
-                raise TypeError(f"{where}: {exc}") from None
-        frame = sys._getframe(1)
-        session = self._session
-        session.steps.append(
-            Step(
-                method,
-                returns,
-                raises,
-                required,
-                session.number,
-                len(session.steps) + 1,
-                frame.f_code.co_filename,
-                frame.f_lineno,
+        elif returns is MISSING:
+            raise TypeError(
+                f"expect({method!r}): returns is required, because {method}() gives back {spec.shape}; "
+                f"add returns={spec.example} (or raises=... for a failing call)."
             )
-        )
+        else:
+            try:
+                returns = convert(returns)
+            except TypeError as exc:
+                raise TypeError(f"expect({method!r}): {exc}") from None
+        frame = sys._getframe(1)
+        self._session.steps.append((method, returns, raises, required, frame.f_code.co_filename, frame.f_lineno))
         return self
 
     def _unknown_method(self, method: object) -> str:
@@ -202,5 +215,5 @@ class SessionHandle:
         return f"expect({method!r}): unknown step name.{hint} Valid names: {', '.join(names)}."
 
     def __repr__(self) -> str:
-        names = ", ".join(step.method for step in self._session.steps)
+        names = ", ".join(step[0] for step in self._session.steps)
         return f"<SessionHandle #{self._session.number}: {names or 'no steps'}>"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from typing import Any, Iterator
+
     from ._plugin import BasePlugin
 
 
@@ -63,14 +65,12 @@ class Timeline:
     The cursor makes an ordered assertion O(1) however long the test runs.
     """
 
-    __slots__ = ("_items", "_cursor")
+    __slots__ = ("_items", "_cursor", "append")
 
     def __init__(self) -> None:
         self._items: list[Interaction] = []
         self._cursor = 0
-
-    def append(self, interaction: Interaction) -> None:
-        self._items.append(interaction)
+        self.append = self._items.append
 
     def __len__(self) -> int:
         return len(self._items)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
 from ._render import bullet_list, call_args, field_diff, is_masked
 from ._sandbox import Sandbox
@@ -21,10 +19,14 @@ from .errors import (
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Any, TypeVar
+
     from ._plugin import BasePlugin
 
-P = TypeVar("P", bound="BasePlugin")
+    P = TypeVar("P", bound="BasePlugin")
 
 _ORDER_HINT = "Assert interactions in the order they happened, or put the assertions inside `with bigfoot.in_any_order():`."
 
@@ -33,6 +35,23 @@ def _raised_matches(expected: Any, actual: BaseException | None) -> bool:
     if isinstance(expected, type) and issubclass(expected, BaseException):
         return isinstance(actual, expected)
     return expected is actual or bool(expected == actual)
+
+
+class _AnyOrder:
+    """The ``with verifier.in_any_order():`` block; blocks nest."""
+
+    __slots__ = ("_verifier",)
+
+    def __init__(self, verifier: StrictVerifier) -> None:
+        self._verifier = verifier
+
+    def __enter__(self) -> None:
+        self._verifier._any_order += 1
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._verifier._any_order -= 1
 
 
 class StrictVerifier:
@@ -79,14 +98,9 @@ class StrictVerifier:
         """Every interaction recorded so far, in order."""
         return list(self._timeline)
 
-    @contextmanager
-    def in_any_order(self) -> Iterator[None]:
+    def in_any_order(self) -> _AnyOrder:
         """Inside this block an assertion may match any unasserted interaction of its kind, not only the earliest."""
-        self._any_order += 1
-        try:
-            yield
-        finally:
-            self._any_order -= 1
+        return _AnyOrder(self)
 
     def assert_interaction(self, source: Source, /, **expected: Any) -> Interaction:
         """Assert the earliest unasserted interaction (any unasserted one inside ``in_any_order()``).
@@ -104,12 +118,23 @@ class StrictVerifier:
             raise ValueError(
                 f"{source!r} belongs to another verifier; assert through the plugin of this one."
             )
+        return self._match(source, expected)
+
+    def _match(self, source: Source, expected: dict[str, Any]) -> Interaction:
+        """The matching itself, for a source known to be this verifier's; ``expected`` is ours to change."""
+        __tracebackhide__ = True
         args = expected.get("args")
         if type(args) is tuple:
             expected["args"] = list(args)
         if self._any_order:
             return self._assert_any_order(source, expected)
-        interaction = self._timeline.earliest_unasserted()
+        timeline = self._timeline
+        items = timeline._items
+        cursor = timeline._cursor
+        if cursor < len(items) and not items[cursor].asserted:
+            interaction: Interaction | None = items[cursor]
+        else:
+            interaction = timeline.earliest_unasserted()
         if interaction is not None and interaction.source is source and expected == interaction.fields:
             interaction.asserted = True
             return interaction

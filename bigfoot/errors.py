@@ -6,9 +6,10 @@ failures rather than errors. Each carries its data as attributes next to the mes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
-
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
+    from typing import Any, Sequence
+
     from ._script import Step
     from ._timeline import Interaction
 

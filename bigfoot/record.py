@@ -7,7 +7,11 @@ mapping with the same columns and values, so ``rows == [{"id": 1}]`` holds in te
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, overload
+from collections.abc import Mapping
+
+TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Iterator
 
 __all__ = ["Record"]
 
@@ -28,6 +32,14 @@ class Record:
     __slots__ = ("_names", "_values", "_index")
 
     def __init__(self, columns: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), /, **named: Any) -> None:
+        if type(columns) is dict and not named:
+            # The common case (a scripted row): no pairs to unpack.
+            names_only = tuple(columns)
+            if all(type(name) is str for name in names_only):
+                self._names = names_only
+                self._values = tuple(columns.values())
+                self._index = {name: i for i, name in enumerate(names_only)}
+                return
         pairs = list(columns.items() if isinstance(columns, Mapping) else columns)
         pairs.extend(named.items())
         names = []
@@ -55,12 +67,6 @@ class Record:
         record._values = values
         record._index = index
         return record
-
-    @overload
-    def __getitem__(self, key: int | str) -> Any: ...
-
-    @overload
-    def __getitem__(self, key: slice) -> tuple[Any, ...]: ...
 
     def __getitem__(self, key: int | str | slice) -> Any:
         if isinstance(key, str):
@@ -101,11 +107,11 @@ class Record:
         return name in self._index
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Record):
-            return self._values == other._values
         if isinstance(other, tuple):
             return self._values == other
-        if isinstance(other, Mapping):
+        if isinstance(other, Record):
+            return self._values == other._values
+        if isinstance(other, (dict, Mapping)):
             return len(other) == len(self._index) and all(
                 name in other and other[name] == self._values[i] for name, i in self._index.items()
             )
@@ -163,6 +169,8 @@ def _is_asyncpg_record(value: object) -> bool:
 
 def as_record(row: Any) -> Record:
     """A bigfoot Record from a scripted row: a mapping, a Record, or a real ``asyncpg.Record``."""
+    if type(row) is dict:
+        return Record(row)
     if isinstance(row, Record):
         return row
     if isinstance(row, Mapping) or _is_asyncpg_record(row):

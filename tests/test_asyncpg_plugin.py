@@ -188,7 +188,7 @@ async def test_next_session_that_does_not_start_with_connect(verifier: StrictVer
         with pytest.raises(UnmockedInteractionError, match="on session #1, but the script expects 'fetch' next"):
             await asyncpg.connect()
     # the session was not taken
-    assert apg._queue and not apg._sessions[0].taken
+    assert apg._next_session == 0 and not apg._sessions[0].taken
 
 
 async def test_swallowed_unmocked_call_still_fails_verification(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:

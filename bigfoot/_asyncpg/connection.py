@@ -18,6 +18,7 @@ from asyncpg.types import ServerVersion
 from .._script import Session
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, passed
+from .placeholders import _cache as _counted
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
 from .transaction import Transaction
@@ -48,6 +49,9 @@ _SETTINGS = {
 
 _BEGINS = ("BEGIN", "START TRANSACTION")
 _ENDS = ("COMMIT", "END", "ROLLBACK", "ABORT")
+
+
+_running_loop = asyncio.get_running_loop
 
 
 @types.coroutine
@@ -107,16 +111,31 @@ class Connection(_ProxyBase):  # type: ignore[misc]
     async def _run(self, method: str, fields: dict[str, Any]) -> Any:
         """Answer ``method`` from the session, as one operation on the connection."""
         self._check_usable()
-        result = self._plugin.call(self._session, method, fields, "conn." + method)
-        # A real operation waits for the server, so another task may try the same connection meanwhile; give the
-        # loop one turn when something else is ready to run, so that overlap fails as it does in asyncpg.
-        if getattr(asyncio.get_running_loop(), "_ready", None):
-            self._busy = True
-            try:
-                await _let_others_run()
-            finally:
-                self._busy = False
+        result = self._plugin.call(self._session, method, fields)
+        if getattr(_running_loop(), "_ready", None):
+            await self._pause()
         return result
+
+    async def _pause(self) -> None:
+        # A real operation waits for the server, so another task may try the same connection meanwhile. When
+        # something else is ready to run, give the loop one turn with the connection busy, so that an overlapping
+        # operation fails as it does in asyncpg; when nothing is, no turn is needed (and none is paid for).
+        self._busy = True
+        try:
+            await _let_others_run()
+        finally:
+            self._busy = False
+
+    def _start_query(self, query: str, args: Sequence[Any]) -> None:
+        """What asyncpg refuses before sending a query: a closed or busy connection, a wrong argument count."""
+        if self._closed or self._busy:
+            self._check_usable()
+        expected = _counted.get(query)
+        if expected is None:
+            expected = expected_arguments(query)
+        if expected != len(args):
+            message, hint = argument_count_message(expected, len(args))
+            raise asyncpg.InterfaceError(message, hint=hint)
 
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)
@@ -134,14 +153,17 @@ class Connection(_ProxyBase):  # type: ignore[misc]
     # -- queries -----------------------------------------------------------------------------------------------
 
     async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
-        self._check_usable()
         if args:
+            self._start_query(query, args)
+        else:
             # Without arguments asyncpg uses the simple protocol and never counts parameters.
-            self._check_arguments(query, args)
+            self._check_usable()
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
-        status: str = await self._run("execute", fields)
+        status: str = self._plugin.call(self._session, "execute", fields)
+        if getattr(_running_loop(), "_ready", None):
+            await self._pause()
         if query[:1].isalpha() or query[:1].isspace():
             self._track_manual_transaction(query)
         return status
@@ -165,38 +187,45 @@ class Connection(_ProxyBase):  # type: ignore[misc]
     async def fetch(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
-        self._check_usable()
-        self._check_arguments(query, args)
+        if self._closed or self._busy or _counted.get(query) != len(args):
+            self._start_query(query, args)  # raises asyncpg's error, or counts a query seen for the first time
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
         if record_class is not NONE:
             fields["record_class"] = record_class
-        rows: list[Record] = await self._run("fetch", fields)
+        rows: list[Record] = self._plugin.call(self._session, "fetch", fields)
+        if getattr(_running_loop(), "_ready", None):
+            await self._pause()
         return list(rows)
 
     async def fetchrow(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> Record | None:
-        self._check_usable()
-        self._check_arguments(query, args)
+        if self._closed or self._busy or _counted.get(query) != len(args):
+            self._start_query(query, args)  # raises asyncpg's error, or counts a query seen for the first time
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         if timeout is not NONE:
             fields["timeout"] = timeout
         if record_class is not NONE:
             fields["record_class"] = record_class
-        row: Record | None = await self._run("fetchrow", fields)
+        row: Record | None = self._plugin.call(self._session, "fetchrow", fields)
+        if getattr(_running_loop(), "_ready", None):
+            await self._pause()
         return row
 
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
-        self._check_usable()
-        self._check_arguments(query, args)
+        if self._closed or self._busy or _counted.get(query) != len(args):
+            self._start_query(query, args)  # raises asyncpg's error, or counts a query seen for the first time
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         if column is not ZERO:
             fields["column"] = column
         if timeout is not NONE:
             fields["timeout"] = timeout
-        return await self._run("fetchval", fields)
+        value = self._plugin.call(self._session, "fetchval", fields)
+        if getattr(_running_loop(), "_ready", None):
+            await self._pause()
+        return value
 
     async def fetchmany(
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
@@ -383,14 +412,14 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         # asyncpg closes the connection even when close() fails, so state changes first.
         self._closed = True
         self._listeners.clear()
-        self._plugin.call(self._session, "close", fields, "conn.close")
+        self._plugin.call(self._session, "close", fields)
 
     def terminate(self) -> None:
         if self._closed:
             return
         self._closed = True
         self._listeners.clear()
-        self._plugin.call(self._session, "terminate", {}, "conn.terminate")
+        self._plugin.call(self._session, "terminate", {})
 
     def _released(self) -> None:
         """A pool took the connection back: asyncpg resets it, and what was made from it stops working."""

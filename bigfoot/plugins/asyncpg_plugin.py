@@ -62,6 +62,9 @@ def postgres_error(
     return error
 
 
+_CALLED = {"connect": "asyncpg.connect", "acquire": "pool.acquire", "release": "pool.release"}
+
+
 class AsyncpgPlugin(BasePlugin):
     """Answers asyncpg calls made inside a sandbox from scripted sessions, and asserts what happened.
 
@@ -74,7 +77,8 @@ class AsyncpgPlugin(BasePlugin):
     step_specs: ClassVar[Mapping[str, StepSpec]] = SPECS
     recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
 
-    # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...).
+    # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...);
+    # BasePlugin.__getattr__ makes them on first use.
     connect: Source
     execute: Source
     executemany: Source
@@ -111,9 +115,10 @@ class AsyncpgPlugin(BasePlugin):
 
     def __init__(self, verifier: StrictVerifier) -> None:
         super().__init__(verifier)
-        for name, source in self._sources.items():
-            setattr(self, name, source)
         self._listening: set[Connection] = set()
+
+    def called_name(self, method: str) -> str:
+        return _CALLED.get(method) or "conn." + method
 
     @classmethod
     def of(cls, verifier: StrictVerifier) -> AsyncpgPlugin:
@@ -154,9 +159,17 @@ class AsyncpgPlugin(BasePlugin):
 
     def _assert(self, method: str, fields: dict[str, Any]) -> Interaction:
         __tracebackhide__ = True
-        return self._verifier.assert_interaction(
-            self._sources[method], **{k: v for k, v in fields.items() if v is not MISSING}
-        )
+        return self._verifier._match(self._sources[method], fields)
+
+    def _assert_query(self, method: str, query: Any, args: Any, more: dict[str, Any]) -> Interaction:
+        # Left-out query or args are dropped here, so verification names them as missing with the line to paste.
+        __tracebackhide__ = True
+        fields = {"query": query, "args": args, **more} if more else {"query": query, "args": args}
+        if query is MISSING:
+            del fields["query"]
+        if args is MISSING:
+            del fields["args"]
+        return self._verifier._match(self._sources[method], fields)
 
     def assert_connect(self, **fields: Any) -> Interaction:
         """Assert an ``asyncpg.connect()``: pass exactly the arguments it was called with (``dsn=`` or keywords)."""
@@ -166,47 +179,48 @@ class AsyncpgPlugin(BasePlugin):
     def assert_execute(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.execute(query, *args)``; ``args`` is the list of positional arguments."""
         __tracebackhide__ = True
-        return self._assert("execute", {"query": query, "args": args, **more})
+        return self._assert_query("execute", query, args, more)
 
     def assert_executemany(self, *, command: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.executemany(command, args)`` (``query=`` instead of ``command=`` for a prepared one)."""
         __tracebackhide__ = True
-        return self._assert("executemany", {"command": command, "args": args, **more})
+        fields = {"command": command, "args": args, **more}
+        return self._assert("executemany", {k: v for k, v in fields.items() if v is not MISSING})
 
     def assert_fetch(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.fetch(query, *args)``."""
         __tracebackhide__ = True
-        return self._assert("fetch", {"query": query, "args": args, **more})
+        return self._assert_query("fetch", query, args, more)
 
     def assert_fetchrow(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.fetchrow(query, *args)``."""
         __tracebackhide__ = True
-        return self._assert("fetchrow", {"query": query, "args": args, **more})
+        return self._assert_query("fetchrow", query, args, more)
 
     def assert_fetchval(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.fetchval(query, *args)``; ``column=`` too if the code passed it."""
         __tracebackhide__ = True
-        return self._assert("fetchval", {"query": query, "args": args, **more})
+        return self._assert_query("fetchval", query, args, more)
 
     def assert_fetchmany(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.fetchmany(query, args)``; ``args`` is the list of argument tuples."""
         __tracebackhide__ = True
-        return self._assert("fetchmany", {"query": query, "args": args, **more})
+        return self._assert_query("fetchmany", query, args, more)
 
     def assert_prepare(self, *, query: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``conn.prepare(query)``."""
         __tracebackhide__ = True
-        return self._assert("prepare", {"query": query, **more})
+        return self._assert("prepare", more if query is MISSING else {"query": query, **more})
 
     def assert_explain(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert a ``statement.explain(*args)``."""
         __tracebackhide__ = True
-        return self._assert("explain", {"query": query, "args": args, **more})
+        return self._assert_query("explain", query, args, more)
 
     def assert_cursor(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
         """Assert the opening of a ``conn.cursor(query, *args)``."""
         __tracebackhide__ = True
-        return self._assert("cursor", {"query": query, "args": args, **more})
+        return self._assert_query("cursor", query, args, more)
 
     def assert_begin(self, **fields: Any) -> Interaction:
         """Assert a transaction start; give the arguments passed to ``transaction()`` (isolation, readonly, ...)."""
@@ -261,12 +275,14 @@ class AsyncpgPlugin(BasePlugin):
     def assert_add_listener(self, *, channel: Any = MISSING, callback: Any = MISSING) -> Interaction:
         """Assert a ``conn.add_listener(channel, callback)``."""
         __tracebackhide__ = True
-        return self._assert("add_listener", {"channel": channel, "callback": callback})
+        fields = {"channel": channel, "callback": callback}
+        return self._assert("add_listener", {k: v for k, v in fields.items() if v is not MISSING})
 
     def assert_remove_listener(self, *, channel: Any = MISSING, callback: Any = MISSING) -> Interaction:
         """Assert a ``conn.remove_listener(channel, callback)``."""
         __tracebackhide__ = True
-        return self._assert("remove_listener", {"channel": channel, "callback": callback})
+        fields = {"channel": channel, "callback": callback}
+        return self._assert("remove_listener", {k: v for k, v in fields.items() if v is not MISSING})
 
     def assert_reset(self, **fields: Any) -> Interaction:
         """Assert a ``conn.reset()``."""
