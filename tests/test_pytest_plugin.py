@@ -51,7 +51,8 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_it=source)
     loop_scope = "" if "no:asyncio" in args else "asyncio_default_fixture_loop_scope = function\n"
     pytester.makeini(f"[pytest]\n{loop_scope}filterwarnings = error\n")
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    # The inner session keeps file order (no pytest-randomly): some checks read its report in order.
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)
 
 
 def test_guide_example_in_auto_mode(pytester: pytest.Pytester) -> None:
@@ -115,4 +116,4 @@ def test_two(bigfoot_verifier):
     assert seen[0] is not seen[1]
     assert bigfoot_verifier.get_plugin(type(bigfoot.asyncpg_mock._resolve())) is not None
 '''
-    run(pytester, source, "-p", "no:randomly").assert_outcomes(passed=2)
+    run(pytester, source).assert_outcomes(passed=2)

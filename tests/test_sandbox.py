@@ -231,3 +231,26 @@ async def test_unmocked_inside_one_task_does_not_disturb_the_others(verifier: St
     with verifier.sandbox():
         results = await asyncio.gather(asyncpg.connect(), asyncpg.connect(), return_exceptions=True)
     assert sum(isinstance(r, UnmockedInteractionError) for r in results) == 1
+
+
+async def test_a_thousand_concurrent_tasks_in_one_test(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    for n in range(1000):
+        apg.new_session().expect("connect").expect("fetchval", returns=n).expect("close")
+
+    async def task() -> tuple[int, int]:
+        conn = await asyncpg.connect()
+        await asyncio.sleep(0)
+        value = await conn.fetchval("SELECT 1")
+        await conn.close()
+        return conn.get_server_pid() - 40001, value
+
+    with verifier.sandbox():
+        results = await asyncio.gather(*(task() for _ in range(1000)))
+    # each task's connection answered from its own session: session k scripted the value k - 1
+    assert all(session == value for session, value in results)
+    assert sorted(value for _, value in results) == list(range(1000))
+    assert len(verifier.interactions) == 3000
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+    assert_restored()

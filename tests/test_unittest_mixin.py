@@ -11,8 +11,11 @@ import unittest
 import asyncpg
 
 import bigfoot
-from bigfoot import BigfootMixin, BigfootTestCase, StrictVerifier, UnassertedInteractionsError, UnusedMocksError
+from bigfoot import UnassertedInteractionsError, UnusedMocksError
 from bigfoot._current import CURRENT
+
+# A module, not its classes: names imported here would be collected and run as this module's tests.
+from . import unittest_cases as cases
 
 
 def run_cases(*cases: type[unittest.TestCase]) -> unittest.TestResult:
@@ -27,83 +30,17 @@ def failed(result: unittest.TestResult) -> dict[str, str]:
     return {test.id().rsplit(".", 1)[-1]: text for test, text in result.failures}
 
 
-class Seen:
-    verifiers: list[StrictVerifier] = []
-
-
-class Passing(BigfootTestCase):
-    __test__ = False  # run by the tests below, not collected by pytest
-
-    async def test_guide_example_with_self_asyncpg_mock(self) -> None:
-        (self.asyncpg_mock
-            .new_session()
-            .expect("connect",  returns=None)
-            .expect("fetchval", returns=42)
-            .expect("close",    returns=None))
-        with bigfoot:
-            conn = await asyncpg.connect(host="localhost", database="app", user="app")
-            result = await conn.fetchval("SELECT count(*) FROM users")
-            await conn.close()
-        assert result == 42
-        self.asyncpg_mock.assert_connect(host="localhost", database="app", user="app")
-        self.asyncpg_mock.assert_fetchval(query="SELECT count(*) FROM users", args=[])
-        self.asyncpg_mock.assert_close()
-        Seen.verifiers.append(self.bigfoot_verifier)
-
-    async def test_module_level_names_work_in_the_test(self) -> None:
-        assert bigfoot.asyncpg_mock.verifier is self.bigfoot_verifier
-        bigfoot.asyncpg_mock.new_session().expect("connect")
-        async with bigfoot as verifier:
-            await asyncpg.connect()
-        assert verifier is self.bigfoot_verifier
-        self.asyncpg_mock.assert_connect()
-        Seen.verifiers.append(self.bigfoot_verifier)
-
-
-class Failing(BigfootTestCase):
-    __test__ = False  # run by the tests below, not collected by pytest
-
-    async def test_unused_step(self) -> None:
-        self.asyncpg_mock.new_session().expect("connect")
-
-    async def test_unasserted_interaction(self) -> None:
-        self.asyncpg_mock.new_session().expect("connect")
-        with bigfoot:
-            await asyncpg.connect(host="db")
-
-
-class Composed(BigfootMixin, unittest.IsolatedAsyncioTestCase):
-    __test__ = False  # run by the tests below, not collected by pytest
-
-    log: list[str] = []
-
-    async def asyncSetUp(self) -> None:
-        await super().asyncSetUp()
-        self.log.append("setup")
-        self.asyncpg_mock.new_session().expect("connect")
-
-    async def asyncTearDown(self) -> None:
-        self.log.append("teardown")
-        self.asyncpg_mock.assert_connect(dsn="postgresql://x@y/z")
-        await super().asyncTearDown()
-
-    async def test_scripted_in_set_up_asserted_in_tear_down(self) -> None:
-        with bigfoot:
-            await asyncpg.connect("postgresql://x@y/z")
-        self.log.append("test")
-
-
 def test_passing_tests_pass_each_with_a_fresh_verifier() -> None:
     outer = CURRENT.get()
-    result = run_cases(Passing)
+    result = run_cases(cases.Passing)
     assert result.wasSuccessful() and result.testsRun == 2, result.failures + result.errors
-    assert len(Seen.verifiers) == 2 and Seen.verifiers[0] is not Seen.verifiers[1]
+    assert len(cases.Seen.verifiers) == 2 and cases.Seen.verifiers[0] is not cases.Seen.verifiers[1]
     assert CURRENT.get() is outer  # uninstalled afterwards
     assert asyncpg.connect.__code__ is asyncpg.connection.connect.__code__
 
 
 def test_problems_are_one_failure_each_of_the_right_test() -> None:
-    result = run_cases(Failing)
+    result = run_cases(cases.Failing)
     assert result.errors == [] and result.testsRun == 2
     failures = failed(result)
     assert set(failures) == {"test_unused_step", "test_unasserted_interaction"}
@@ -115,19 +52,19 @@ def test_problems_are_one_failure_each_of_the_right_test() -> None:
 
 
 def test_user_set_up_and_tear_down_compose_through_super() -> None:
-    result = run_cases(Composed)
+    result = run_cases(cases.Composed)
     assert result.wasSuccessful(), result.failures + result.errors
-    assert Composed.log == ["setup", "test", "teardown"]
+    assert cases.Composed.log == ["setup", "test", "teardown"]
 
 
 def test_verifier_is_uninstalled_even_when_verification_fails() -> None:
     outer = CURRENT.get()
-    run_cases(Failing)
+    run_cases(cases.Failing)
     assert CURRENT.get() is outer
 
 
 def test_self_asyncpg_mock_before_set_up_explains_itself() -> None:
-    case = Passing("test_guide_example_with_self_asyncpg_mock")
+    case = cases.Passing("test_guide_example_with_self_asyncpg_mock")
     try:
         case.asyncpg_mock
     except bigfoot.NoActiveVerifierError as exc:
