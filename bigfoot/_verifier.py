@@ -31,6 +31,14 @@ if TYPE_CHECKING:
 _ORDER_HINT = "Assert interactions in the order they happened, or put the assertions inside `with bigfoot.in_any_order():`."
 
 
+def _same(expected: dict[str, Any], fields: dict[str, Any]) -> bool:
+    """The fast check: every field equal, the expected value on the left (so matchers work)."""
+    try:
+        return bool(expected == fields)
+    except Exception:  # a matcher that raises: the detailed comparison reports it as a difference
+        return False
+
+
 def _raised_matches(expected: Any, actual: BaseException | None) -> bool:
     if isinstance(expected, type) and issubclass(expected, BaseException):
         return isinstance(actual, expected)
@@ -135,7 +143,7 @@ class StrictVerifier:
             interaction: Interaction | None = items[cursor]
         else:
             interaction = timeline.earliest_unasserted()
-        if interaction is not None and interaction.source is source and expected == interaction.fields:
+        if interaction is not None and interaction.source is source and _same(expected, interaction.fields):
             interaction.asserted = True
             return interaction
         self._check(source, expected, interaction)
@@ -206,7 +214,7 @@ class StrictVerifier:
         __tracebackhide__ = True
         candidates = [item for item in self._timeline.unasserted() if item.source is source]
         for item in candidates:
-            if expected == item.fields:
+            if _same(expected, item.fields):
                 item.asserted = True
                 return item
         first_error: MissingAssertionFieldsError | None = None

@@ -266,7 +266,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         plugin = self._plugin
         session = plugin.take_session("acquire", fields, "pool.acquire")
         con = Connection(plugin, session)
-        plugin.call(session, "acquire", fields, "pool.acquire")
+        plugin.call(session, "acquire", fields)
         if self._init is not None:
             await self._init(con)
         proxy = PoolConnectionProxy(self, con)
@@ -286,9 +286,9 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         connection._detach()
         con._released()
         try:
-            if not con._closed:
-                fields = {} if timeout is NONE else {"timeout": timeout}
-                self._plugin.call(con._session, "release", fields, "pool.release")
+            # Recorded even when the code closed the connection first: the code still handed it back.
+            fields = {} if timeout is NONE else {"timeout": timeout}
+            self._plugin.call(con._session, "release", fields)
         finally:
             self._free_slot()
 
