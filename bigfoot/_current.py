@@ -91,14 +91,9 @@ class PluginProxy:
 
     __slots__ = ()
 
-    def _resolve(self) -> AsyncpgPlugin:
-        return _current_plugin()
-
     def __getattribute__(self, name: str) -> Any:
         # Every attribute is the current plugin's. Overriding __getattribute__ rather than __getattr__ spares each
         # `bigfoot.asyncpg_mock.assert_...` a failed lookup and the AttributeError it costs.
-        if name == "_resolve":
-            return _current_plugin
         verifier = CURRENT.get()
         plugin = verifier._plugins.get(_plugin_class) if verifier is not None else None
         return getattr(plugin if plugin is not None else _current_plugin(), name)

@@ -60,14 +60,6 @@ class Record:
         # Later duplicates win, as in asyncpg.
         self._index = {name: i for i, name in enumerate(names)}
 
-    @classmethod
-    def _from(cls, names: tuple[str, ...], values: tuple[Any, ...], index: dict[str, int]) -> Record:
-        record = cls.__new__(cls)
-        record._names = names
-        record._values = values
-        record._index = index
-        return record
-
     def __getitem__(self, key: int | str | slice) -> Any:
         if isinstance(key, str):
             try:

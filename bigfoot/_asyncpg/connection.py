@@ -18,8 +18,8 @@ from asyncpg.types import ServerVersion
 from .._script import Session
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, passed
-from .placeholders import _cache as _counted
 from .placeholders import argument_count_message, expected_arguments
+from .placeholders import counted as _counted
 from .prepared import PreparedStatement
 from .transaction import Transaction
 
@@ -128,14 +128,8 @@ class Connection(_ProxyBase):  # type: ignore[misc]
 
     def _start_query(self, query: str, args: Sequence[Any]) -> None:
         """What asyncpg refuses before sending a query: a closed or busy connection, a wrong argument count."""
-        if self._closed or self._busy:
-            self._check_usable()
-        expected = _counted.get(query)
-        if expected is None:
-            expected = expected_arguments(query)
-        if expected != len(args):
-            message, hint = argument_count_message(expected, len(args))
-            raise asyncpg.InterfaceError(message, hint=hint)
+        self._check_usable()
+        self._check_arguments(query, args)
 
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)

@@ -22,12 +22,13 @@ _TOKEN = re.compile(
     re.X | re.S,
 )
 
-_cache: dict[str, int] = {}
+counted: dict[str, int] = {}
+"""Queries already counted; the fakes look here first, so the counting runs once per query text."""
 
 
 def expected_arguments(query: str) -> int:
     """The number of parameters the server would expect for ``query`` (the highest ``$n`` used)."""
-    cached = _cache.get(query)
+    cached = counted.get(query)
     if cached is not None:
         return cached
     highest = 0
@@ -47,8 +48,8 @@ def expected_arguments(query: str) -> int:
             closing = match.group("dollar")
             close_at = query.find(closing, pos)
             pos = end if close_at < 0 else close_at + len(closing)
-    if len(_cache) < 4096:
-        _cache[query] = highest
+    if len(counted) < 4096:
+        counted[query] = highest
     return highest
 
 
