@@ -84,7 +84,6 @@ class BasePlugin:
         if not session.steps or session.steps[0][0] != method:
             self.check_step(session, method, fields, called)  # raises, with the right message
         self._next_session += 1
-        session.taken = True
         return session
 
     def check_step(self, session: Session, method: str, fields: dict[str, Any], called: str) -> NoReturn:

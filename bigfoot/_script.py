@@ -95,15 +95,19 @@ if TYPE_CHECKING:
 class Session:
     """The script of one connection's life and how far it has been used."""
 
-    __slots__ = ("number", "steps", "pos", "plugin", "taken", "_views")
+    __slots__ = ("number", "steps", "pos", "plugin", "_views")
 
     def __init__(self, plugin: BasePlugin, number: int) -> None:
         self.plugin = plugin
         self.number = number
         self.steps: list[StepData] = []
         self.pos = 0
-        self.taken = False
         self._views: dict[int, Step] = {}
+
+    @property
+    def taken(self) -> bool:
+        """Whether a connection has taken this session (sessions are taken in the order they were queued)."""
+        return self.number <= self.plugin._next_session
 
     def step(self, index: int) -> Step:
         """The public view of the step at ``index`` (from 0); the same object each time."""

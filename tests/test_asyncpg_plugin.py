@@ -170,14 +170,16 @@ async def test_called_method_differs_from_the_script(verifier: StrictVerifier, a
 
 
 async def test_session_used_up(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
-    handle = apg.new_session().expect("connect")
+    handle = apg.new_session().expect("connect").expect("execute", returns="SET").expect("fetchval", returns=1)
     with verifier.sandbox():
         conn = await asyncpg.connect()
+        await conn.execute("SET x = 1")
+        await conn.fetchval("SELECT 1")
         with pytest.raises(UnmockedInteractionError) as info:
             await conn.fetchval("SELECT 1")
     assert str(info.value).startswith(
         "Unmocked call: conn.fetchval(query='SELECT 1', args=[]) on session #1, which has no steps left "
-        f"(its last step session #1 step 1 'connect' (scripted at {handle.steps[0].location})).\n"
+        f"(its last step session #1 step 3 'fetchval' (scripted at {handle.steps[2].location})).\n"
     )
     assert str(info.value).endswith('.expect("fetchval", returns=...)')
 

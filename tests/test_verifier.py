@@ -198,3 +198,41 @@ async def test_hints_use_the_name_the_user_writes(verifier: StrictVerifier, apg:
 
 def test_verifier_repr(verifier: StrictVerifier) -> None:
     assert repr(verifier) == "<StrictVerifier: 0 interaction(s), 0 plugin(s)>"
+
+
+async def test_any_order_matches_through_the_detailed_comparison_too(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    boom = KeyError("x")
+    apg.new_session().expect("connect").expect("fetchval", raises=boom).expect("fetchval", returns=2)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(KeyError):
+            await conn.fetchval("SELECT 1")
+        await conn.fetchval("SELECT 2")
+    with verifier.in_any_order():
+        apg.assert_fetchval(query="SELECT 2", args=[])
+        apg.assert_fetchval(query="SELECT 1", args=(), raised=KeyError)  # `raised` needs the detailed comparison
+        apg.assert_connect()
+    verifier.verify_all()
+
+
+def test_bigfoot_frames_are_hidden_from_pytest_and_unittest_reports(verifier: StrictVerifier) -> None:
+    plugin = AsyncpgPlugin(verifier)
+    plugin.new_session().expect("connect")
+    for failing in (lambda: plugin.assert_close(), lambda: verifier.verify_all()):
+        try:
+            failing()
+        except AssertionError as exc:
+            tb = exc.__traceback__.tb_next  # type: ignore[union-attr]
+        else:  # pragma: no cover
+            raise AssertionError("expected a failure")
+        frames = 0
+        while tb is not None:
+            frame = tb.tb_frame
+            if frame.f_globals.get("__name__", "").startswith("bigfoot."):
+                frames += 1
+                assert frame.f_locals.get("__tracebackhide__") is True, frame.f_code.co_name  # pytest's marker
+                assert frame.f_globals.get("__unittest") is True, frame.f_code.co_name  # unittest's marker
+            tb = tb.tb_next
+        assert frames
