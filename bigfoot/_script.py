@@ -19,9 +19,6 @@ class _Missing:
     def __repr__(self) -> str:
         return "<not given>"
 
-    def __bool__(self) -> bool:
-        return False
-
 
 MISSING: Any = _Missing()
 """Marks an argument that was not given, where None is a meaningful value."""

@@ -258,3 +258,35 @@ def test_connection_repr(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
     from bigfoot._script import Session
 
     assert repr(Connection(apg, Session(apg, 3))) == "<bigfoot fake asyncpg Connection, session #3, open>"
+
+
+async def test_a_used_up_session_of_two_steps_names_the_second(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("fetchval", returns=1)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.fetchval("SELECT 1")
+        with pytest.raises(UnmockedInteractionError, match=r"its last step session #1 step 2 'fetchval'"):
+            await conn.fetchval("SELECT 1")
+
+
+@pytest.mark.parametrize(("scripted", "called"), [("fetchval", "execute"), ("execute", "fetchval")])
+async def test_a_different_method_never_consumes_the_step(
+    verifier: StrictVerifier, apg: AsyncpgPlugin, scripted: str, called: str
+) -> None:
+    apg.new_session().expect("connect").expect(scripted, returns="SELECT 1" if scripted == "execute" else 1)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(UnmockedInteractionError, match=f"but the script expects '{scripted}' next"):
+            await getattr(conn, called)("SELECT 1")
+    assert [i.method for i in verifier.interactions] == ["connect"]
+
+
+@pytest.mark.parametrize("first", ["close", "fetch", "acquire"])
+async def test_a_session_not_starting_with_connect_is_not_taken(
+    verifier: StrictVerifier, apg: AsyncpgPlugin, first: str
+) -> None:
+    apg.new_session().expect(first, returns=[] if first == "fetch" else None)
+    with verifier.sandbox():
+        with pytest.raises(UnmockedInteractionError, match=f"but the script expects '{first}' next"):
+            await asyncpg.connect()
+    assert verifier.interactions == [] and apg._next_session == 0

@@ -12,6 +12,7 @@ from bigfoot import (
     MissingAssertionFieldsError,
     StrictVerifier,
     UnassertedInteractionsError,
+    UnmockedInteractionError,
     UnusedMocksError,
     VerificationError,
 )
@@ -236,3 +237,93 @@ def test_bigfoot_frames_are_hidden_from_pytest_and_unittest_reports(verifier: St
                 assert frame.f_globals.get("__unittest") is True, frame.f_code.co_name  # unittest's marker
             tb = tb.tb_next
         assert frames
+
+
+class _EqualsAnything:
+    """Like unittest.mock.ANY: equal to every value, the sentinel for "not given" included."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __ne__(self, other: object) -> bool:
+        return False
+
+
+async def _two_swallowed_calls(verifier: StrictVerifier, apg: AsyncpgPlugin, *extra: str) -> None:
+    handle = apg.new_session().expect("connect")
+    for method in extra:
+        handle.expect(method)
+
+    async def swallow(call: object) -> None:
+        try:
+            await call  # type: ignore[misc]
+        except UnmockedInteractionError:
+            pass
+
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await swallow(conn.fetchval("SELECT 1"))
+        await swallow(conn.execute("SELECT 2"))
+
+
+async def test_only_unmocked_calls_give_the_first_one_as_the_error(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await _two_swallowed_calls(verifier, apg)
+    apg.assert_connect()
+    with pytest.raises(UnmockedInteractionError) as info:
+        verifier.verify_all()
+    assert info.value.method == "fetchval" and info.value.fields == {"query": "SELECT 1", "args": []}
+    assert info.value.session == 1 and info.value.expected is None
+    assert info.value.hint == '.expect("fetchval", returns=...)'
+    assert str(info.value).startswith("2 unmocked call(s) were made and swallowed")
+
+
+@pytest.mark.parametrize(
+    ("assert_connect", "extra_steps", "kinds"),
+    [
+        (False, (), ("unmocked", "unasserted")),
+        (True, ("close",), ("unmocked", "unused")),
+    ],
+)
+async def test_two_kinds_of_problems_give_verification_error(
+    verifier: StrictVerifier, apg: AsyncpgPlugin, assert_connect: bool, extra_steps: tuple[str, ...], kinds: tuple[str, ...]
+) -> None:
+    await _two_swallowed_calls(verifier, apg, *extra_steps)
+    if assert_connect:
+        apg.assert_connect()
+    with pytest.raises(VerificationError) as info:
+        verifier.verify_all()
+    assert {kind for kind in ("unmocked", "unasserted", "unused") if getattr(info.value, kind)} == set(kinds)
+
+
+def test_unasserted_and_unused_together_give_verification_error(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect")
+    apg.record("create_pool", {})
+    with pytest.raises(VerificationError) as info:
+        verifier.verify_all()
+    assert len(info.value.unasserted) == 1 and len(info.value.unused) == 1 and not info.value.unmocked
+
+
+async def test_order_is_strict_again_after_an_any_order_block(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    await run_two_queries(verifier, apg)
+    with verifier.in_any_order():
+        with verifier.in_any_order():  # blocks nest
+            apg.assert_fetchval(query="SELECT 1", args=[])
+        apg.assert_connect(user="app", password="s3cret")
+    with pytest.raises(InteractionMismatchError):
+        apg.assert_execute(query="nope", args=[5])
+    apg.assert_execute(query="UPDATE t SET a = $1", args=[5])
+    await run_two_queries(verifier, apg)
+    with pytest.raises(InteractionMismatchError, match="does not match the earliest unasserted interaction"):
+        apg.assert_fetchval(query="SELECT 1", args=[])
+
+
+def test_matchers_are_valid_returns(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    anything = _EqualsAnything()
+    handle = apg.new_session().expect("fetchval", returns=anything)
+    assert handle.steps[0].returns is anything
+    with pytest.raises(TypeError, match="give returns or raises, not both"):
+        handle.expect("fetchval", returns=anything, raises=KeyError)
+    with pytest.raises(TypeError, match="connect returns nothing"):
+        handle.expect("connect", returns=anything)
+    with pytest.raises(TypeError, match="required must be True or False, got int 1"):
+        handle.expect("connect", required=1)  # type: ignore[arg-type]
