@@ -327,3 +327,60 @@ def test_matchers_are_valid_returns(verifier: StrictVerifier, apg: AsyncpgPlugin
         handle.expect("connect", returns=anything)
     with pytest.raises(TypeError, match="required must be True or False, got int 1"):
         handle.expect("connect", required=1)  # type: ignore[arg-type]
+
+
+async def test_sessions_report_whether_they_were_taken(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    for _ in range(3):
+        apg.new_session().expect("connect", required=False)
+    with verifier.sandbox():
+        await asyncpg.connect()
+        await asyncpg.connect()
+    assert [session.taken for session in apg._sessions] == [True, True, False]
+
+
+async def test_the_first_swallowed_call_keeps_its_own_data(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    async def swallow(call: object) -> None:
+        try:
+            await call  # type: ignore[misc]
+        except UnmockedInteractionError:
+            pass
+
+    with verifier.sandbox():
+        await swallow(asyncpg.connect(host="first"))  # no session queued yet
+        handle = apg.new_session().expect("connect").expect("close", required=False)
+        conn = await asyncpg.connect()
+        await swallow(conn.fetch("SELECT 1"))  # the script wanted close
+    apg.assert_connect()
+    with pytest.raises(UnmockedInteractionError) as info:
+        verifier.verify_all()
+    assert (info.value.session, info.value.expected, info.value.fields) == (None, None, {"host": "first"})
+    assert info.value.method == "connect"
+    second = verifier._unmocked[1]
+    assert (second.session, second.expected) == (1, handle.steps[1])
+
+
+def test_frames_of_every_failing_assertion_path_are_hidden(verifier: StrictVerifier) -> None:
+    plugin = AsyncpgPlugin(verifier)
+    plugin.record("create_pool", {"min_size": 1})
+    plugin.record("create_pool", {"min_size": 2})
+
+    def any_order_missing() -> None:
+        with verifier.in_any_order():
+            plugin.assert_create_pool()
+
+    def any_order_mismatch() -> None:
+        with verifier.in_any_order():
+            plugin.assert_create_pool(min_size=3)
+
+    for failing in (any_order_missing, any_order_mismatch, lambda: plugin.assert_create_pool(min_size=9)):
+        try:
+            failing()
+        except AssertionError as exc:
+            tb = exc.__traceback__
+        else:  # pragma: no cover
+            raise AssertionError("expected a failure")
+        while tb is not None:
+            frame = tb.tb_frame
+            if frame.f_globals.get("__name__", "").startswith("bigfoot."):
+                assert frame.f_locals.get("__tracebackhide__") is True, frame.f_code.co_name
+            tb = tb.tb_next
