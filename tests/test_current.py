@@ -101,9 +101,10 @@ def test_proxy_follows_the_current_verifier(bigfoot_verifier: StrictVerifier) ->
 
 
 def test_import_bigfoot_imports_neither_asyncpg_nor_pytest_nor_asyncio() -> None:
+    heavy = ("asyncpg", "pytest", "asyncio", "unittest", "typing", "inspect", "threading")
     code = (
-        "import sys, bigfoot; "
-        "print(sorted(m for m in ('asyncpg', 'pytest', 'asyncio', 'unittest') if m in sys.modules))"
+        "import sys; before = set(sys.modules); import bigfoot; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules and m not in before))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

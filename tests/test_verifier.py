@@ -372,7 +372,12 @@ def test_frames_of_every_failing_assertion_path_are_hidden(verifier: StrictVerif
         with verifier.in_any_order():
             plugin.assert_create_pool(min_size=3)
 
-    for failing in (any_order_missing, any_order_mismatch, lambda: plugin.assert_create_pool(min_size=9)):
+    for failing in (
+        any_order_missing,
+        any_order_mismatch,
+        lambda: plugin.assert_create_pool(min_size=9),
+        lambda: verifier.assert_interaction(plugin.create_pool, min_size=9),
+    ):
         try:
             failing()
         except AssertionError as exc:
