@@ -290,3 +290,18 @@ async def test_a_session_not_starting_with_connect_is_not_taken(
         with pytest.raises(UnmockedInteractionError, match=f"but the script expects '{first}' next"):
             await asyncpg.connect()
     assert verifier.interactions == [] and apg._next_session == 0
+
+
+async def test_unmocked_call_frames_are_hidden_from_unittest_reports(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    with verifier.sandbox():
+        with pytest.raises(UnmockedInteractionError) as info:
+            await asyncpg.connect()
+    names = []
+    tb = info.value.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module in ("bigfoot._plugin", "bigfoot.plugins.asyncpg_plugin"):
+            names.append(module)
+            assert tb.tb_frame.f_globals.get("__unittest") is True, module
+        tb = tb.tb_next
+    assert "bigfoot._plugin" in names
