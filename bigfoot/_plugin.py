@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from ._render import bullet_list, call_args
 from ._script import Session, SessionHandle, Step, StepSpec
 from ._timeline import Interaction, Source
@@ -66,13 +65,13 @@ class BasePlugin:
 
     # -- the call path -------------------------------------------------------------------------------------------
 
-    def take_session(self, method: str, fields: dict[str, Any], called: str) -> Session:
+    def take_session(self, method: str, fields: dict[str, Any]) -> Session:
         """Hand the next queued session to a new connection whose first call is ``method``."""
         if self._next_session >= len(self._sessions):
             spec = self.step_specs[method]
             hint = f"{self.hint_prefix()}new_session(){spec.hint()}"
             raise self.unmocked(
-                f"Unmocked call: {called}({call_args(fields)}), but no session is queued.\n"
+                f"Unmocked call: {self.called_name(method)}({call_args(fields)}), but no session is queued.\n"
                 f"Script one before the code runs:\n{bullet_list([hint])}",
                 method,
                 fields,
@@ -82,7 +81,7 @@ class BasePlugin:
             )
         session = self._sessions[self._next_session]
         if not session.steps or session.steps[0][0] != method:
-            self.check_step(session, method, fields, called)  # raises, with the right message
+            self.check_step(session, method, fields, self.called_name(method))  # raises, with the right message
         self._next_session += 1
         return session
 
@@ -107,18 +106,15 @@ class BasePlugin:
             hint,
         )
 
-    def call(self, session: Session, method: str, fields: dict[str, Any], called: str | None = None) -> Any:
-        """Consume the next step of ``session`` for a call of ``method``, record it, and answer it.
-
-        ``called`` is how messages name the call (``conn.fetch``); by default ``called_name(method)``.
-        """
+    def call(self, session: Session, method: str, fields: dict[str, Any]) -> Any:
+        """Consume the next step of ``session`` for a call of ``method``, record it, and answer it."""
         pos = session.pos
         try:
             step = session.steps[pos]
         except IndexError:
             step = None
         if step is None or step[0] != method:
-            self.check_step(session, method, fields, called or self.called_name(method))
+            self.check_step(session, method, fields, self.called_name(method))
         session.pos = pos + 1
         interaction = Interaction(self._sources[method], fields, session.number)
         self._record(interaction)

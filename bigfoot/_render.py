@@ -24,8 +24,8 @@ def mask_text(text: str) -> str:
     import re  # only when a message shows a connection string
 
     # Connection strings carry passwords as ``scheme://user:password@host`` or ``?password=``.
-    text = re.sub(r"(?P<head>://[^:/@?#]*:)(?P<secret>[^@/?#]*)(?P<tail>@)", lambda m: m["head"] + MASK + m["tail"], text)
-    return re.sub(r"(?P<head>[?&]password=)(?P<secret>[^&#]*)", lambda m: m["head"] + MASK, text)
+    text = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", lambda m: m[1] + MASK + "@", text)
+    return re.sub(r"([?&]password=)[^&#]*", lambda m: m[1] + MASK, text)
 
 
 def show(name: str, value: Any) -> str:

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
     P = TypeVar("P", bound="BasePlugin")
 
-_ORDER_HINT = "Assert interactions in the order they happened, or put the assertions inside `with bigfoot.in_any_order():`."
+_ORDER_HINT = (
+    "Assert interactions in the order they happened, or put the assertions inside `with bigfoot.in_any_order():`."
+)
 
 
 def _same(expected: dict[str, Any], fields: dict[str, Any]) -> bool:

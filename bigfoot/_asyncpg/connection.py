@@ -138,11 +138,8 @@ class Connection(_ProxyBase):  # type: ignore[misc]
             raise asyncpg.InterfaceError(message, hint=hint)
 
     def _check_many(self, query: str, arg_list: list[Any]) -> None:
-        expected = expected_arguments(query)
         for args in arg_list:
-            if len(args) != expected:
-                message, hint = argument_count_message(expected, len(args))
-                raise asyncpg.InterfaceError(message, hint=hint)
+            self._check_arguments(query, args)
 
     # -- queries -----------------------------------------------------------------------------------------------
 

@@ -264,7 +264,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
     async def _check_out(self, timeout: float | None) -> PoolConnectionProxy:
         fields = {} if timeout is None else {"timeout": timeout}
         plugin = self._plugin
-        session = plugin.take_session("acquire", fields, "pool.acquire")
+        session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
         plugin.call(session, "acquire", fields)
         if self._init is not None:
@@ -304,7 +304,9 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         async with self.acquire() as con:
             await con.executemany(command, args, **passed({"timeout": timeout}))
 
-    async def fetch(self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE) -> list[Record]:
+    async def fetch(
+        self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
+    ) -> list[Record]:
         async with self.acquire() as con:
             rows: list[Record] = await con.fetch(
                 query, *args, **passed({"timeout": timeout, "record_class": record_class})

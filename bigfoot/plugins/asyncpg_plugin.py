@@ -46,7 +46,9 @@ def postgres_error(
     ('UniqueViolationError', '23505', 'users_pkey')
     """
     if not (isinstance(sqlstate, str) and len(sqlstate) == 5 and sqlstate.isalnum()):
-        raise ValueError(f"postgres_error(): sqlstate must be a five-character SQLSTATE code such as '23505', got {sqlstate!r}.")
+        raise ValueError(
+            f"postgres_error(): sqlstate must be a five-character SQLSTATE code such as '23505', got {sqlstate!r}."
+        )
     fields = {"C": sqlstate.upper(), "M": message, "S": severity, "V": severity}
     for code, value in (
         ("D", detail),
@@ -128,9 +130,9 @@ class AsyncpgPlugin(BasePlugin):
 
     def open_connection(self, fields: dict[str, Any]) -> Connection:
         """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
-        session = self.take_session("connect", fields, "asyncpg.connect")
+        session = self.take_session("connect", fields)
         connection = Connection(self, session)
-        self.call(session, "connect", fields, "asyncpg.connect")
+        self.call(session, "connect", fields)
         return connection
 
     def open_pool(self, fields: dict[str, Any], **settings: Any) -> Pool:
