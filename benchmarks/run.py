@@ -30,7 +30,7 @@ import asyncpg
 import bigfoot
 from bigfoot import StrictVerifier
 from bigfoot._current import install, uninstall
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 ROWS = [{"id": 1, "name": "Alice"}, {"id": 2, "name": "Bob"}]
 QUERY = "SELECT id, name FROM users"

@@ -26,7 +26,7 @@ from .errors import (
     UnusedMocksError,
     VerificationError,
 )
-from .record import Record
+from .plugins.asyncpg.record import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:

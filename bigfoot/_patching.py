@@ -138,7 +138,7 @@ def _load() -> list[FunctionPatch]:
         if importlib.util.find_spec("asyncpg") is None:
             _patches = []
         else:
-            from ._asyncpg.interception import PATCHES
+            from .plugins.asyncpg.interception import PATCHES
 
             _patches = list(PATCHES)
     return _patches

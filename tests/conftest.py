@@ -5,7 +5,7 @@ from typing import Iterator
 import pytest
 
 from bigfoot import StrictVerifier
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 
 @pytest.fixture

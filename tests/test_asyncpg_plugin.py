@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from bigfoot import Record, StrictVerifier, UnmockedInteractionError
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 
 async def test_a_scripted_session_answers_in_order(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
@@ -254,7 +254,7 @@ async def test_optional_steps_are_never_reported(verifier: StrictVerifier, apg: 
 
 
 def test_connection_repr(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
-    from bigfoot._asyncpg.connection import Connection
+    from bigfoot.plugins.asyncpg.connection import Connection
     from bigfoot._script import Session
 
     assert repr(Connection(apg, Session(apg, 3))) == "<bigfoot fake asyncpg Connection, session #3, open>"

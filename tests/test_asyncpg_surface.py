@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from bigfoot import StrictVerifier
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin, postgres_error
+from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
 
 
 async def connected(verifier: StrictVerifier, apg: AsyncpgPlugin, *steps: tuple[str, dict[str, object]]) -> object:
@@ -197,7 +197,7 @@ async def test_reset_codec_terminate(verifier: StrictVerifier, apg: AsyncpgPlugi
 
 
 def test_state_accessors_need_no_step(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
-    from bigfoot._asyncpg.connection import Connection
+    from bigfoot.plugins.asyncpg.connection import Connection
     from bigfoot._script import Session
 
     conn = Connection(apg, Session(apg, 2))

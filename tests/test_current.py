@@ -13,7 +13,7 @@ import pytest
 import bigfoot
 from bigfoot import NoActiveVerifierError, StrictVerifier
 from bigfoot._current import CURRENT
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 
 async def test_with_bigfoot_uses_the_current_tests_verifier(bigfoot_verifier: StrictVerifier) -> None:
@@ -101,7 +101,7 @@ def test_proxy_follows_the_current_verifier(bigfoot_verifier: StrictVerifier) ->
 
 
 def test_import_bigfoot_imports_neither_asyncpg_nor_pytest_nor_asyncio() -> None:
-    heavy = ("asyncpg", "pytest", "asyncio", "unittest", "typing", "inspect", "threading")
+    heavy = ("asyncpg", "pytest", "asyncio", "unittest", "inspect", "threading")
     code = (
         "import sys; before = set(sys.modules); import bigfoot; "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules and m not in before))"

@@ -17,11 +17,11 @@ from bigfoot import (
     StrictVerifier,
     UnmockedInteractionError,
 )
-from bigfoot._asyncpg.placeholders import expected_arguments
+from bigfoot.plugins.asyncpg.placeholders import expected_arguments
 from bigfoot._current import CURRENT, install, uninstall
 from bigfoot._patching import FunctionPatch, depth
 from bigfoot._render import mask_text
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 
 async def connect(verifier: StrictVerifier, apg: AsyncpgPlugin, *steps: tuple[str, object]) -> object:
@@ -155,7 +155,7 @@ async def test_closing_inside_a_transaction_block(verifier: StrictVerifier, apg:
             async with conn.transaction():  # type: ignore[attr-defined]
                 await conn.close()  # type: ignore[attr-defined]
         assert str(info.value) == "cannot call Transaction.__aexit__(): the underlying connection is closed"
-    from bigfoot._asyncpg.cursor import CursorFactory
+    from bigfoot.plugins.asyncpg.cursor import CursorFactory
 
     with pytest.raises(asyncpg.InterfaceError, match="cannot call CursorFactory.__aiter__"):
         CursorFactory(conn, {"query": "SELECT 1", "args": []}).__aiter__()  # type: ignore[arg-type]

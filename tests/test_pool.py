@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from bigfoot import StrictVerifier, UnusedMocksError
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 from . import bound_early
 

@@ -98,7 +98,7 @@ def test_one(bigfoot_verifier):
 def test_two(bigfoot_verifier):
     seen.append(bigfoot_verifier)
     assert seen[0] is not seen[1]
-    from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+    from bigfoot.plugins.asyncpg import AsyncpgPlugin
     assert bigfoot_verifier.get_plugin(AsyncpgPlugin) is None  # nothing used it in this test
 '''
     run(pytester, source).assert_outcomes(passed=2)

@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 from bigfoot import Record
-from bigfoot.record import as_record
+from bigfoot.plugins.asyncpg.record import as_record
 
 
 def make() -> Record:

@@ -11,7 +11,7 @@ import pytest
 
 from bigfoot import InvalidStateError, StrictVerifier, UnmockedInteractionError
 from bigfoot._patching import depth
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 from . import bound_early  # binds `from asyncpg import connect` at import time, long before any sandbox
 

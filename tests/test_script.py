@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bigfoot import StrictVerifier
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 
 def test_expect_chains_and_records_where_each_step_was_scripted(apg: AsyncpgPlugin) -> None:

@@ -23,7 +23,7 @@ from bigfoot import (
     UnusedMocksError,
     VerificationError,
 )
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 ORIGINAL_CONNECT_CODE = asyncpg.connect.__code__
 QUERY_METHODS = ["execute", "fetch", "fetchrow", "fetchval"]

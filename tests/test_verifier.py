@@ -16,7 +16,7 @@ from bigfoot import (
     UnusedMocksError,
     VerificationError,
 )
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 
 async def run_two_queries(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 import asyncpg
 
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin, postgres_error
+from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
 
 Script = Callable[[AsyncpgPlugin], Any]
 Run = Callable[["Database"], Awaitable[None]]

@@ -8,7 +8,7 @@ import contextvars
 import pytest
 
 from bigfoot import StrictVerifier
-from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 from .scenarios import SCENARIOS, Database
 

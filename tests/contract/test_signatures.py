@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from asyncpg import connection, cursor, pool, prepared_stmt, transaction
 
-from bigfoot._asyncpg import connection as fake_connection
-from bigfoot._asyncpg import cursor as fake_cursor
-from bigfoot._asyncpg import pool as fake_pool
-from bigfoot._asyncpg import prepared as fake_prepared
-from bigfoot._asyncpg import transaction as fake_transaction
-from bigfoot._asyncpg.defaults import Default
+from bigfoot.plugins.asyncpg import connection as fake_connection
+from bigfoot.plugins.asyncpg import cursor as fake_cursor
+from bigfoot.plugins.asyncpg import pool as fake_pool
+from bigfoot.plugins.asyncpg import prepared as fake_prepared
+from bigfoot.plugins.asyncpg import transaction as fake_transaction
+from bigfoot.plugins.asyncpg.defaults import Default
 
 PAIRS = [
     (fake_connection.Connection, connection.Connection),
@@ -102,7 +102,7 @@ def test_signatures_print_like_asyncpg(name: str) -> None:
 
 async def test_methods_not_faked_say_so() -> None:
     from bigfoot import StrictVerifier
-    from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+    from bigfoot.plugins.asyncpg import AsyncpgPlugin
     import asyncpg
 
     verifier = StrictVerifier()

@@ -35,7 +35,7 @@ async def test_fetch_users():
 
 def test_manual_use_and_one_plugin_per_verifier():
     from bigfoot import StrictVerifier
-    from bigfoot.plugins.asyncpg_plugin import AsyncpgPlugin
+    from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
     verifier = StrictVerifier()
     apg = AsyncpgPlugin(verifier)

@@ -19,8 +19,8 @@ from .connection import Connection
 from .defaults import NONE, ZERO, passed
 
 if TYPE_CHECKING:
-    from ..plugins.asyncpg_plugin import AsyncpgPlugin
-    from ..record import Record
+    from .plugin import AsyncpgPlugin
+    from .record import Record
 
 _ProxyBase: Any = getattr(asyncpg.connection, "_ConnectionProxy", object)
 

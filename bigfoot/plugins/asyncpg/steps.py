@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._script import StepSpec
-from ..record import Record, as_record
+from ..._script import StepSpec
+from .record import Record, as_record
 
 
 def _rows(value: Any) -> list[Record]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Generator
 
 import asyncpg
 
-from ..record import Record
+from .record import Record
 from .resource import ConnectionResource, guarded
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..record import Record
+from .record import Record
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, ZERO
 from .resource import ConnectionResource, guarded

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Sequence
 import asyncpg
 from asyncpg.types import ServerVersion
 
-from .._script import Session
+from ..._script import Session
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, passed
 from .placeholders import argument_count_message, expected_arguments
@@ -24,8 +24,8 @@ from .prepared import PreparedStatement
 from .transaction import Transaction
 
 if TYPE_CHECKING:
-    from ..plugins.asyncpg_plugin import AsyncpgPlugin
-    from ..record import Record
+    from .plugin import AsyncpgPlugin
+    from .record import Record
 
 # asyncpg's Connection metaclass answers isinstance() for any class that has this (empty) base in its MRO; pool
 # connection proxies rely on it, and so does the fake.

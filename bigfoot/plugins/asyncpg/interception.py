@@ -7,8 +7,8 @@ from typing import Any, cast
 
 import asyncpg
 
-from .._patching import NOT_PASSED, FunctionPatch
-from .._sandbox import ACTIVE
+from ..._patching import NOT_PASSED, FunctionPatch
+from ..._sandbox import ACTIVE
 
 CONNECT = FunctionPatch(cast(FunctionType, asyncpg.connect), f"{__name__}.connect_in_sandbox")
 CREATE_POOL = FunctionPatch(cast(FunctionType, asyncpg.create_pool), f"{__name__}.create_pool_in_sandbox")
@@ -22,7 +22,7 @@ async def connect_in_sandbox(passed: dict[str, Any]) -> Any:
         return await CONNECT.call_original(passed)
     if sandbox.closed:
         raise sandbox.refuse_closed("asyncpg.connect()")
-    from ..plugins.asyncpg_plugin import AsyncpgPlugin
+    from .plugin import AsyncpgPlugin
 
     return AsyncpgPlugin.of(sandbox.verifier).open_connection(CONNECT.passed_fields(passed))
 
@@ -33,7 +33,7 @@ def create_pool_in_sandbox(passed: dict[str, Any]) -> Any:
         return CREATE_POOL.call_original(passed)
     if sandbox.closed:
         raise sandbox.refuse_closed("asyncpg.create_pool()")
-    from ..plugins.asyncpg_plugin import AsyncpgPlugin
+    from .plugin import AsyncpgPlugin
 
     defaults = CREATE_POOL.signature.parameters
 

@@ -1,1 +1,0 @@
-"""The asyncpg fakes. Importing this package imports asyncpg."""

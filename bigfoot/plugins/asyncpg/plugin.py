@@ -1,0 +1,332 @@
+"""``AsyncpgPlugin``: scripted sessions for code that uses asyncpg.
+
+>>> from bigfoot import StrictVerifier
+>>> verifier = StrictVerifier()
+>>> apg = AsyncpgPlugin(verifier)
+>>> apg.new_session().expect("connect").expect("fetchval", returns=1).expect("close")
+<SessionHandle #1: connect, fetchval, close>
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Mapping
+
+import asyncpg
+
+from .connection import Connection
+from .pool import Pool
+from .steps import RECORDED_ONLY, SPECS
+from ..._plugin import BasePlugin
+from ..._script import MISSING, StepSpec
+from ..._timeline import Interaction, Source
+from ..._verifier import StrictVerifier
+
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+
+__all__ = ["AsyncpgPlugin", "postgres_error"]
+
+
+def postgres_error(
+    sqlstate: str,
+    message: str,
+    *,
+    detail: str | None = None,
+    hint: str | None = None,
+    constraint_name: str | None = None,
+    table_name: str | None = None,
+    schema_name: str | None = None,
+    column_name: str | None = None,
+    severity: str = "ERROR",
+) -> asyncpg.PostgresError:
+    """An asyncpg exception as the server would produce it: the subclass for ``sqlstate`` with its fields filled.
+
+    >>> error = postgres_error("23505", 'duplicate key value violates unique constraint "users_pkey"',
+    ...                        detail="Key (id)=(1) already exists.", constraint_name="users_pkey")
+    >>> type(error).__name__, error.sqlstate, error.constraint_name
+    ('UniqueViolationError', '23505', 'users_pkey')
+    """
+    if not (isinstance(sqlstate, str) and len(sqlstate) == 5 and sqlstate.isalnum()):
+        raise ValueError(
+            f"postgres_error(): sqlstate must be a five-character SQLSTATE code such as '23505', got {sqlstate!r}."
+        )
+    fields = {"C": sqlstate.upper(), "M": message, "S": severity, "V": severity}
+    for code, value in (
+        ("D", detail),
+        ("H", hint),
+        ("n", constraint_name),
+        ("t", table_name),
+        ("s", schema_name),
+        ("c", column_name),
+    ):
+        if value is not None:
+            fields[code] = value
+    error: asyncpg.PostgresError = asyncpg.PostgresError.new(fields)
+    return error
+
+
+_CALLED = {"connect": "asyncpg.connect", "acquire": "pool.acquire", "release": "pool.release"}
+
+
+class AsyncpgPlugin(BasePlugin):
+    """Answers asyncpg calls made inside a sandbox from scripted sessions, and asserts what happened.
+
+    Each ``asyncpg.connect()`` takes the next queued session, whose first step must be ``connect``; each pool
+    checkout takes the next one too, whose first step must be ``acquire``. A verifier takes at most one
+    AsyncpgPlugin; a second raises ValueError.
+    """
+
+    hint_name: ClassVar[str] = "asyncpg_mock"
+    step_specs: ClassVar[Mapping[str, StepSpec]] = SPECS
+    recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
+
+    # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...);
+    # BasePlugin.__getattr__ makes them on first use.
+    connect: Source
+    execute: Source
+    executemany: Source
+    fetch: Source
+    fetchrow: Source
+    fetchval: Source
+    fetchmany: Source
+    prepare: Source
+    explain: Source
+    cursor: Source
+    begin: Source
+    commit: Source
+    rollback: Source
+    savepoint: Source
+    release_savepoint: Source
+    rollback_to_savepoint: Source
+    copy_from_table: Source
+    copy_from_query: Source
+    copy_to_table: Source
+    copy_records_to_table: Source
+    add_listener: Source
+    remove_listener: Source
+    reset: Source
+    set_type_codec: Source
+    close: Source
+    terminate: Source
+    acquire: Source
+    release: Source
+    create_pool: Source
+    close_pool: Source
+    terminate_pool: Source
+
+    postgres_error = staticmethod(postgres_error)
+
+    def __init__(self, verifier: StrictVerifier) -> None:
+        super().__init__(verifier)
+        self._listening: set[Connection] = set()
+
+    def called_name(self, method: str) -> str:
+        return _CALLED.get(method) or "conn." + method
+
+    @classmethod
+    def of(cls, verifier: StrictVerifier) -> AsyncpgPlugin:
+        """The verifier's AsyncpgPlugin, created if it has none yet."""
+        plugin = verifier.get_plugin(cls)
+        return plugin if plugin is not None else cls(verifier)
+
+    def open_connection(self, fields: dict[str, Any]) -> Connection:
+        """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
+        session = self.take_session("connect", fields)
+        connection = Connection(self, session)
+        self.call(session, "connect", fields)
+        return connection
+
+    def open_pool(self, fields: dict[str, Any], **settings: Any) -> Pool:
+        """Answer ``asyncpg.create_pool(**fields)``: asyncpg's checks of the sizes, then a recorded fake pool."""
+        pool = Pool(self, **settings)
+        self.record("create_pool", fields)
+        return pool
+
+    async def notify(self, channel: str, payload: str = "", *, pid: int | None = None) -> int:
+        """Deliver a NOTIFY on ``channel`` to every open fake connection listening to it.
+
+        Each listener is called as asyncpg calls it, ``callback(connection, pid, channel, payload)``, and awaited if
+        it is a coroutine function. Returns how many listeners were called. The notification is the test's doing, not
+        the code's, so it is not recorded.
+        """
+        delivered = 0
+        for connection in list(self._listening):
+            if connection._closed:
+                self._listening.discard(connection)
+                continue
+            sender = pid if pid is not None else connection.get_server_pid()
+            delivered += await connection._deliver(channel, payload, sender)
+        return delivered
+
+    # -- assertion helpers: each asserts the next interaction of its kind on this plugin's verifier ----------------
+
+    def _assert(self, method: str, fields: dict[str, Any]) -> Interaction:
+        __tracebackhide__ = True
+        return self._verifier._match(self._sources[method], fields)
+
+    def _assert_query(self, method: str, query: Any, args: Any, more: dict[str, Any]) -> Interaction:
+        # Left-out query or args are dropped here, so verification names them as missing with the line to paste.
+        __tracebackhide__ = True
+        fields = {"query": query, "args": args, **more} if more else {"query": query, "args": args}
+        if query is MISSING:
+            del fields["query"]
+        if args is MISSING:
+            del fields["args"]
+        return self._verifier._match(self._sources[method], fields)
+
+    def assert_connect(self, **fields: Any) -> Interaction:
+        """Assert an ``asyncpg.connect()``: pass exactly the arguments it was called with (``dsn=`` or keywords)."""
+        __tracebackhide__ = True
+        return self._assert("connect", fields)
+
+    def assert_execute(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``conn.execute(query, *args)``; ``args`` is the list of positional arguments."""
+        __tracebackhide__ = True
+        return self._assert_query("execute", query, args, more)
+
+    def assert_executemany(self, *, command: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``conn.executemany(command, args)`` (``query=`` instead of ``command=`` for a prepared one)."""
+        __tracebackhide__ = True
+        fields = {"command": command, "args": args, **more}
+        return self._assert("executemany", {k: v for k, v in fields.items() if v is not MISSING})
+
+    def assert_fetch(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``conn.fetch(query, *args)``."""
+        __tracebackhide__ = True
+        return self._assert_query("fetch", query, args, more)
+
+    def assert_fetchrow(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``conn.fetchrow(query, *args)``."""
+        __tracebackhide__ = True
+        return self._assert_query("fetchrow", query, args, more)
+
+    def assert_fetchval(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``conn.fetchval(query, *args)``; ``column=`` too if the code passed it."""
+        __tracebackhide__ = True
+        return self._assert_query("fetchval", query, args, more)
+
+    def assert_fetchmany(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``conn.fetchmany(query, args)``; ``args`` is the list of argument tuples."""
+        __tracebackhide__ = True
+        return self._assert_query("fetchmany", query, args, more)
+
+    def assert_prepare(self, *, query: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``conn.prepare(query)``."""
+        __tracebackhide__ = True
+        return self._assert("prepare", more if query is MISSING else {"query": query, **more})
+
+    def assert_explain(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert a ``statement.explain(*args)``."""
+        __tracebackhide__ = True
+        return self._assert_query("explain", query, args, more)
+
+    def assert_cursor(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+        """Assert the opening of a ``conn.cursor(query, *args)``."""
+        __tracebackhide__ = True
+        return self._assert_query("cursor", query, args, more)
+
+    def assert_begin(self, **fields: Any) -> Interaction:
+        """Assert a transaction start; give the arguments passed to ``transaction()`` (isolation, readonly, ...)."""
+        __tracebackhide__ = True
+        return self._assert("begin", fields)
+
+    def assert_commit(self, **fields: Any) -> Interaction:
+        """Assert a transaction commit."""
+        __tracebackhide__ = True
+        return self._assert("commit", fields)
+
+    def assert_rollback(self, **fields: Any) -> Interaction:
+        """Assert a transaction rollback."""
+        __tracebackhide__ = True
+        return self._assert("rollback", fields)
+
+    def assert_savepoint(self, **fields: Any) -> Interaction:
+        """Assert the start of a nested transaction block."""
+        __tracebackhide__ = True
+        return self._assert("savepoint", fields)
+
+    def assert_release_savepoint(self, **fields: Any) -> Interaction:
+        """Assert the commit of a nested transaction block."""
+        __tracebackhide__ = True
+        return self._assert("release_savepoint", fields)
+
+    def assert_rollback_to_savepoint(self, **fields: Any) -> Interaction:
+        """Assert the rollback of a nested transaction block."""
+        __tracebackhide__ = True
+        return self._assert("rollback_to_savepoint", fields)
+
+    def assert_copy_from_table(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.copy_from_table(...)`` with the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("copy_from_table", fields)
+
+    def assert_copy_from_query(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.copy_from_query(...)`` with the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("copy_from_query", fields)
+
+    def assert_copy_to_table(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.copy_to_table(...)`` with the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("copy_to_table", fields)
+
+    def assert_copy_records_to_table(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.copy_records_to_table(...)`` with the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("copy_records_to_table", fields)
+
+    def assert_add_listener(self, *, channel: Any = MISSING, callback: Any = MISSING) -> Interaction:
+        """Assert a ``conn.add_listener(channel, callback)``."""
+        __tracebackhide__ = True
+        fields = {"channel": channel, "callback": callback}
+        return self._assert("add_listener", {k: v for k, v in fields.items() if v is not MISSING})
+
+    def assert_remove_listener(self, *, channel: Any = MISSING, callback: Any = MISSING) -> Interaction:
+        """Assert a ``conn.remove_listener(channel, callback)``."""
+        __tracebackhide__ = True
+        fields = {"channel": channel, "callback": callback}
+        return self._assert("remove_listener", {k: v for k, v in fields.items() if v is not MISSING})
+
+    def assert_reset(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.reset()``."""
+        __tracebackhide__ = True
+        return self._assert("reset", fields)
+
+    def assert_set_type_codec(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.set_type_codec(...)`` with the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("set_type_codec", fields)
+
+    def assert_close(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.close()`` (with ``timeout=`` if the code passed one)."""
+        __tracebackhide__ = True
+        return self._assert("close", fields)
+
+    def assert_create_pool(self, **fields: Any) -> Interaction:
+        """Assert an ``asyncpg.create_pool(...)``: pass exactly the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("create_pool", fields)
+
+    def assert_close_pool(self) -> Interaction:
+        """Assert a ``pool.close()`` (also done by leaving ``async with pool``)."""
+        __tracebackhide__ = True
+        return self._assert("close_pool", {})
+
+    def assert_terminate_pool(self) -> Interaction:
+        """Assert a ``pool.terminate()``."""
+        __tracebackhide__ = True
+        return self._assert("terminate_pool", {})
+
+    def assert_acquire(self, **fields: Any) -> Interaction:
+        """Assert a pool checkout (``timeout=`` if the code passed one)."""
+        __tracebackhide__ = True
+        return self._assert("acquire", fields)
+
+    def assert_release(self, **fields: Any) -> Interaction:
+        """Assert a connection's return to its pool (``timeout=`` if the code passed one)."""
+        __tracebackhide__ = True
+        return self._assert("release", fields)
+
+    def assert_terminate(self) -> Interaction:
+        """Assert a ``conn.terminate()``."""
+        __tracebackhide__ = True
+        return self._assert("terminate", {})
