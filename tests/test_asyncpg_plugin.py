@@ -1,4 +1,4 @@
-"""What happens at a call on the asyncpg fakes (SPEC 3, 4, 5)."""
+"""What happens at a call on the asyncpg fakes: scripted steps, the checks at each call, and what is recorded."""
 
 from __future__ import annotations
 

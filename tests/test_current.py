@@ -1,4 +1,4 @@
-"""`with bigfoot:`, `bigfoot.asyncpg_mock` and the current test's verifier (SPEC 2)."""
+"""`with bigfoot:`, `bigfoot.asyncpg_mock` and the current test's verifier."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pools: asyncpg.create_pool in the sandbox, one scripted session per checkout (SPEC 10)."""
+"""Pools (docs/pools.md): asyncpg.create_pool in the sandbox, one scripted session per checkout."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pytest plugin, exercised in throwaway pytest sessions (SPEC 8)."""
+"""The pytest plugin (docs/pytest.md), exercised in throwaway pytest sessions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sandboxes: patching, restoring, nesting and routing calls to the right verifier (SPEC 2)."""
+"""Sandboxes: patching, restoring, nesting and routing calls to the right verifier."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The unittest and Django integration, exercised in throwaway unittest runs (SPEC 8)."""
+"""The unittest and Django integration (docs/unittest.md), exercised in throwaway unittest runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Assertions against the timeline and final verification (SPEC 5, 6)."""
+"""Assertions against the timeline (ordered and in any order) and the final verification."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every example of the user's guide (asyncpg-plugin-guide.txt), unchanged, under pytest in auto mode.
+"""Every example of the user guide, unchanged, under pytest in auto mode.
 
 Where the guide shows a fragment (a scripting block, a connect call, an assertion), the fragment appears verbatim
 inside a test that supplies what the fragment needs around it.
