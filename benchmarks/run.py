@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         line += f" {us(real['many'] / (small + 2))} |"
     print(line)
     print()
-    print("| budget (SPEC 11) | measured | met |")
+    print("| performance budget | measured | met |")
     print("| --- | --- | --- |")
     speedup = seed["AsyncMock"] / seed["bigfoot"]
     checks = [
