@@ -1,19 +1,24 @@
-"""bigfoot: strict, scripted fakes for testing code that talks to PostgreSQL through asyncpg.
+"""bigfoot: strict, scripted fakes for tests of code that talks to a database or another service.
 
-``with bigfoot:`` (or ``async with bigfoot:``) opens a sandbox on the current test's verifier;
-``bigfoot.asyncpg_mock`` is the current test's AsyncpgPlugin.
+``with bigfoot:`` (or ``async with bigfoot:``) opens a sandbox on the current test's verifier. Each registered plugin
+is a module attribute named by its hint name, standing for the current test's plugin (see ``bigfoot.plugins``).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
+from . import plugins as _plugins
 from ._current import BigfootModule as _BigfootModule
-from ._current import PluginProxy as _PluginProxy
 from ._current import current_verifier, in_any_order
+from ._notgiven import NOT_GIVEN, NotGiven
+from ._patching import InterceptedCall
+from ._plugin import BasePlugin
+from ._registry import Registration, register_plugin, unregister_plugin
 from ._sandbox import Sandbox
-from ._script import SessionHandle, Step
-from ._timeline import Interaction
+from ._script import SessionHandle, Step, StepSpec
+from ._timeline import Interaction, Source
 from ._verifier import StrictVerifier
 from .errors import (
     BigfootError,
@@ -26,43 +31,43 @@ from .errors import (
     UnusedMocksError,
     VerificationError,
 )
-from .plugins.asyncpg.record import Record
+from .plugins import *  # noqa: F403 - the plugins' proxies and public names, listed in bigfoot.plugins.__all__
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
-    from typing import Any
-
     from ._unittest import BigfootMixin, BigfootTestCase
-    from .plugins.asyncpg_plugin import AsyncpgPlugin
-
-    asyncpg_mock: AsyncpgPlugin
-else:
-    asyncpg_mock = _PluginProxy()
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "NOT_GIVEN",
+    "NotGiven",
+    "BasePlugin",
     "BigfootError",
     "BigfootMixin",
     "BigfootTestCase",
+    "InterceptedCall",
     "Interaction",
     "InteractionMismatchError",
     "InvalidStateError",
     "MissingAssertionFieldsError",
     "NoActiveVerifierError",
-    "Record",
+    "Registration",
     "Sandbox",
     "SessionHandle",
+    "Source",
     "Step",
+    "StepSpec",
     "StrictVerifier",
     "UnassertedInteractionsError",
     "UnmockedInteractionError",
     "UnusedMocksError",
     "VerificationError",
-    "asyncpg_mock",
     "current_verifier",
     "in_any_order",
+    "register_plugin",
+    "unregister_plugin",
 ]
+__all__ += _plugins.__all__
 
 
 def __getattr__(name: str) -> Any:
@@ -71,6 +76,12 @@ def __getattr__(name: str) -> Any:
         from . import _unittest
 
         return getattr(_unittest, name)
+    # Plugins registered after import (bigfoot.register_plugin) are reached by their hint name too.
+    from ._registry import find
+
+    registration = find(name)
+    if registration is not None:
+        return registration.proxy
     raise AttributeError(f"module 'bigfoot' has no attribute {name!r}")
 
 

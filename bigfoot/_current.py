@@ -1,4 +1,4 @@
-"""The current test's verifier, and what hangs off it: ``with bigfoot:``, ``bigfoot.asyncpg_mock``, ``in_any_order``.
+"""The current test's verifier, and what hangs off it: ``with bigfoot:``, the plugin proxies, ``in_any_order``.
 
 Runners (the pytest plugin, the unittest mixin) install a verifier for each test; the module-level conveniences find
 it through a context variable, so concurrent tasks and threads each see their own test's verifier.
@@ -9,17 +9,16 @@ from __future__ import annotations
 import sys
 from contextvars import ContextVar, Token
 from types import ModuleType
+from typing import TYPE_CHECKING, Any, ContextManager
 
 from ._sandbox import ACTIVE, Sandbox
 from .errors import NoActiveVerifierError
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any, ContextManager
 
+    from ._registry import Registration
     from ._verifier import StrictVerifier
-    from .plugins.asyncpg_plugin import AsyncpgPlugin
 
 CURRENT: ContextVar[StrictVerifier | None] = ContextVar("bigfoot_current_verifier", default=None)
 
@@ -87,50 +86,28 @@ def _close_innermost(exc: BaseException | None) -> None:
 
 
 class PluginProxy:
-    """``bigfoot.asyncpg_mock``: stands for the current test's AsyncpgPlugin, created on first use."""
+    """``bigfoot.<hint_name>`` (``bigfoot.asyncpg_mock``): stands for the current test's plugin of one registration.
 
-    __slots__ = ()
+    Every public attribute is the current test's plugin's, which is created on first use. Introspection (dunder
+    lookups, ``dir()``, ``repr()``) creates nothing.
+    """
 
-    def __getattribute__(self, name: str) -> Any:
-        # Every attribute is the current plugin's. Overriding __getattribute__ rather than __getattr__ spares each
-        # `bigfoot.asyncpg_mock.assert_...` a failed lookup and the AttributeError it costs.
-        verifier = CURRENT.get()
-        plugin = verifier._plugins.get(_plugin_class) if verifier is not None else None
-        return getattr(plugin if plugin is not None else _current_plugin(), name)
+    __slots__ = ("_registration",)
+
+    def __init__(self, registration: Registration) -> None:
+        self._registration = registration
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        registration = self._registration
+        verifier = current_verifier(f"bigfoot.{registration.hint_name}")
+        return getattr(registration.plugin_for(verifier), name)
 
     def __dir__(self) -> list[str]:
-        return dir(_asyncpg_plugin_class())
+        return dir(self._registration.plugin_class())
 
     def __repr__(self) -> str:
         verifier = CURRENT.get()
         state = "no active verifier" if verifier is None else repr(verifier)
-        return f"<bigfoot.asyncpg_mock proxy: {state}>"
-
-
-_plugin_class: Any = None
-
-
-def _current_plugin() -> AsyncpgPlugin:
-    verifier = CURRENT.get()
-    if verifier is None:
-        raise NoActiveVerifierError(_NO_VERIFIER.format(what="bigfoot.asyncpg_mock"))
-    plugin_class = _plugin_class or _asyncpg_plugin_class()
-    plugin = verifier._plugins.get(plugin_class)
-    return plugin if plugin is not None else plugin_class(verifier)  # type: ignore[return-value]
-
-
-def _asyncpg_plugin_class() -> type[AsyncpgPlugin]:
-    global _plugin_class
-    if _plugin_class is None:
-        try:
-            import asyncpg  # noqa: F401
-        except ImportError as exc:
-            raise ImportError(
-                "bigfoot.asyncpg_mock needs asyncpg, which is not installed. "
-                "Install it with: pip install bigfoot[asyncpg]"
-            ) from exc
-        from .plugins.asyncpg_plugin import AsyncpgPlugin
-
-        _plugin_class = AsyncpgPlugin
-    result: type[AsyncpgPlugin] = _plugin_class
-    return result
+        return f"<bigfoot.{self._registration.hint_name} proxy: {state}>"

@@ -1,72 +1,117 @@
 """Swapping the body of a library function while any sandbox is open.
 
-bigfoot replaces the code of ``asyncpg.connect`` and ``asyncpg.create_pool`` rather than the module attributes.
-The function objects stay the same, so every reference to them is intercepted — including ``from asyncpg import
-connect`` done before the sandbox, references kept in closures or class attributes — and restoring is exact: the
-original code, defaults and keyword defaults go back on the very same object.
+bigfoot replaces the *code* of each function a plugin intercepts (``asyncpg.connect``, say) rather than the module
+attribute that names it. The function object stays the same, so every reference to it is intercepted, including
+``from library import function`` done before the sandbox and references kept in closures or class attributes, and
+restoring is exact: the original code, defaults and keyword defaults go back on the very same object. Replacing
+module attributes (``unittest.mock.patch``) would miss every reference taken before the patch.
 
-The swap is counted: the first sandbox to open installs it, the last to close removes it. Which verifier a call
-belongs to is decided per call from the caller's context, not by the swap.
+The swap is counted: the first sandbox to open installs the patches of every registered plugin whose library is
+installed, the last to close removes them. Which verifier a call belongs to is decided per call, from the caller's
+context, by ``bigfoot._sandbox.route``.
 """
 
 from __future__ import annotations
 
 import _thread
 from types import FunctionType
+from typing import TYPE_CHECKING, Any, Callable
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
+from . import _registry
+from ._notgiven import NOT_GIVEN
+
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from ._plugin import BasePlugin
 
 _lock = _thread.allocate_lock()
 _depth = 0
-_patches: list[FunctionPatch] | None = None
+_installed: dict[str, FunctionPatch] = {}
+"""The patches in place, by key: the swapped-in bodies find their patch here."""
 
 
-class _NotPassed:
-    __slots__ = ()
+class InterceptedCall:
+    """The arguments of one intercepted call, as the caller passed them."""
 
-    def __repr__(self) -> str:
-        return "<not passed>"
+    __slots__ = ("patch", "passed")
 
+    def __init__(self, patch: FunctionPatch, passed: dict[str, Any]) -> None:
+        self.patch = patch
+        self.passed = passed
+        """Every parameter by name, ``NOT_GIVEN`` for those left out (``*args`` a tuple, ``**kwargs`` a dict)."""
 
-NOT_PASSED: Any = _NotPassed()
-"""The default of every parameter of a swapped-in body: tells which arguments the caller really passed."""
+    def fields(self) -> dict[str, Any]:
+        """The arguments passed, flattened: ``**kwargs`` spread among the others, ``*args`` a list when not empty."""
+        patch = self.patch
+        fields = {name: value for name, value in self.passed.items() if value is not NOT_GIVEN}
+        for name in patch.spread:
+            fields.update(fields.pop(name))
+        for name in patch.listed:
+            values = fields.pop(name)
+            if values:
+                fields[name] = list(values)
+        return fields
+
+    def value(self, name: str) -> Any:
+        """The argument ``name``: what was passed, or the real function's default."""
+        given = self.passed[name]
+        return self.patch.signature.parameters[name].default if given is NOT_GIVEN else given
+
+    def call_original(self) -> Any:
+        """Run the real function with the same arguments."""
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        patch = self.patch
+        for name, value in self.passed.items():
+            if value is NOT_GIVEN:
+                continue
+            if name in patch.listed:
+                args.extend(value)
+            elif name in patch.spread:
+                kwargs.update(value)
+            else:
+                kwargs[name] = value
+        return patch.original(*args, **kwargs)
 
 
 class FunctionPatch:
-    """Replaces the body of ``func`` with a call to the function at ``handler_path``.
+    """Replaces the body of ``func`` with a call to the router while installed.
 
-    The handler receives the caller's parameters as a dict by name (``*args`` as a tuple under its name,
-    ``**kwargs`` as a dict under its name), with ``NOT_PASSED`` for those the caller left out.
-    ``call_original(passed)`` runs the real function with the same arguments.
+    ``handler(plugin, call)`` answers a call made inside a sandbox, with the sandbox's plugin of class ``owner``
+    and the ``InterceptedCall``. Calls made outside every sandbox run the original code.
     """
 
-    def __init__(self, func: FunctionType, handler_path: str) -> None:
+    def __init__(
+        self, func: FunctionType, owner: type[BasePlugin], handler: Callable[[Any, InterceptedCall], Any]
+    ) -> None:
         import inspect  # only when a sandbox first opens
 
+        if not isinstance(func, FunctionType):
+            raise TypeError(f"cannot intercept {func!r}: only plain Python functions can have their code swapped")
         if func.__closure__:
-            raise TypeError(f"cannot patch {func.__qualname__}: it is a closure")
+            raise TypeError(f"cannot intercept {func.__qualname__}: it is a closure")
         self.func = func
+        self.owner = owner
+        self.handler = handler
+        self.key = f"{func.__module__}.{func.__qualname__}"
+        self.name = f"{func.__module__.partition('.')[0]}.{func.__qualname__}"
+        """How messages name the function (``asyncpg.connect``)."""
         self.signature = inspect.signature(func)
         self._saved = (func.__code__, func.__defaults__, func.__kwdefaults__)
         original = FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__, None)
         original.__kwdefaults__ = func.__kwdefaults__
         self.original: Callable[..., Any] = original
         kinds = {name: param.kind for name, param in self.signature.parameters.items()}
-        self._spread = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_KEYWORD}
-        self._listed = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_POSITIONAL}
-        replacement = self._build(func, handler_path)
+        self.spread = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_KEYWORD}
+        self.listed = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_POSITIONAL}
+        replacement = self._build(inspect.iscoroutinefunction(func))
         self._replacement = (replacement.__code__, replacement.__defaults__, replacement.__kwdefaults__)
 
-    def _build(self, func: FunctionType, handler_path: str) -> FunctionType:
-        import inspect
-
+    def _build(self, is_async: bool) -> FunctionType:
         params = []
         star_done = False
         for param in self.signature.parameters.values():
             if param.kind is param.POSITIONAL_ONLY:
-                raise TypeError(f"cannot patch {func.__qualname__}: positional-only parameters are not supported")
+                raise TypeError(f"cannot intercept {self.key}: positional-only parameters are not supported")
             if param.kind is param.VAR_POSITIONAL:
                 params.append(f"*{param.name}")
                 star_done = True
@@ -74,23 +119,19 @@ class FunctionPatch:
                 if not star_done:
                     params.append("*")
                     star_done = True
-                params.append(f"{param.name}=_NP")
+                params.append(f"{param.name}=_NG")
             elif param.kind is param.VAR_KEYWORD:
                 params.append(f"**{param.name}")
             else:
-                params.append(f"{param.name}=_NP")
-        module, _, attr = handler_path.rpartition(".")
+                params.append(f"{param.name}=_NG")
         # The body runs with the patched function's globals, so it may only use builtins and its own locals.
-        # locals() is taken before any other local exists: it holds exactly the parameters.
-        call = f'__import__("{module}", None, None, ("{attr}",)).{attr}(locals())'
-        is_async = inspect.iscoroutinefunction(func)
-        source = (
-            f"{'async ' if is_async else ''}def {func.__name__}({', '.join(params)}):\n"
-            f"    return {'await ' if is_async else ''}{call}\n"
-        )
-        namespace: dict[str, Any] = {"_NP": NOT_PASSED}
-        exec(compile(source, f"<bigfoot patch of {func.__module__}.{func.__qualname__}>", "exec"), namespace)
-        built: FunctionType = namespace[func.__name__]
+        # locals() is evaluated before any other local exists: it holds exactly the parameters.
+        call = f'__import__("bigfoot._sandbox", None, None, ("route",)).route({self.key!r}, locals())'
+        name = self.func.__name__
+        source = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):\n    return {'await ' if is_async else ''}{call}\n"
+        namespace: dict[str, Any] = {"_NG": NOT_GIVEN}
+        exec(compile(source, f"<bigfoot interception of {self.key}>", "exec"), namespace)
+        built: FunctionType = namespace[name]
         return built
 
     def install(self) -> None:
@@ -98,50 +139,21 @@ class FunctionPatch:
         func.__code__, func.__defaults__, func.__kwdefaults__ = self._replacement
         # Introspection inside the sandbox still sees the real signature.
         func.__signature__ = self.signature  # type: ignore[attr-defined]
+        _installed[self.key] = self
 
     def uninstall(self) -> None:
         func = self.func
         func.__code__, func.__defaults__, func.__kwdefaults__ = self._saved
         func.__dict__.pop("__signature__", None)
+        _installed.pop(self.key, None)
 
-    def passed_fields(self, passed: dict[str, Any]) -> dict[str, Any]:
-        """The arguments the caller passed, flattened: ``**kwargs`` spread into the fields, ``*args`` a list."""
-        fields = {name: value for name, value in passed.items() if value is not NOT_PASSED}
-        for name in self._spread:
-            fields.update(fields.pop(name))
-        for name in self._listed:
-            values = fields.pop(name)
-            if values:
-                fields[name] = list(values)
-        return fields
-
-    def call_original(self, passed: dict[str, Any]) -> Any:
-        args: list[Any] = []
-        kwargs: dict[str, Any] = {}
-        for name, value in passed.items():
-            if value is NOT_PASSED:
-                continue
-            if name in self._listed:
-                args.extend(value)
-            elif name in self._spread:
-                kwargs.update(value)
-            else:
-                kwargs[name] = value
-        return self.original(*args, **kwargs)
+    def __repr__(self) -> str:
+        return f"<bigfoot FunctionPatch of {self.key}>"
 
 
-def _load() -> list[FunctionPatch]:
-    global _patches
-    if _patches is None:
-        import importlib.util
-
-        if importlib.util.find_spec("asyncpg") is None:
-            _patches = []
-        else:
-            from .plugins.asyncpg.interception import PATCHES
-
-            _patches = list(PATCHES)
-    return _patches
+def installed(key: str) -> FunctionPatch:
+    """The installed patch whose swapped-in body is running."""
+    return _installed[key]
 
 
 def acquire() -> None:
@@ -149,8 +161,9 @@ def acquire() -> None:
     global _depth
     with _lock:
         if _depth == 0:
-            for patch in _load():
-                patch.install()
+            for registration in _registry.registrations():
+                for patch in registration.patches():
+                    patch.install()
         _depth += 1
 
 
@@ -160,10 +173,11 @@ def release() -> None:
     with _lock:
         _depth -= 1
         if _depth == 0:
-            for patch in _load():
+            for patch in list(_installed.values()):
                 patch.uninstall()
 
 
 def depth() -> int:
     """How many sandboxes are open in the whole process."""
     return _depth
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, NoReturn, TypeVar
+
 from ._render import bullet_list, call_args
 from ._script import Session, SessionHandle, Step, StepSpec
 from ._timeline import Interaction, Source
@@ -9,11 +11,13 @@ from .errors import UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
-    from typing import Any, ClassVar, Mapping, NoReturn
+    from types import FunctionType
 
+    from ._patching import InterceptedCall
     from ._verifier import StrictVerifier
+
+P = TypeVar("P", bound="BasePlugin")
 
 
 class _Sources(dict[str, Source]):
@@ -36,7 +40,10 @@ class _Sources(dict[str, Source]):
 class BasePlugin:
     """A plugin owns the scripted sessions of one library and registers itself on a verifier.
 
-    Subclasses set ``hint_name`` (the name users write, as in ``bigfoot.asyncpg_mock``) and ``step_specs``.
+    Subclasses set ``hint_name`` (the name users write: ``bigfoot.<hint_name>``), ``step_specs`` (the step names a
+    session may script), and ``intercepts()`` (the library functions that, inside a sandbox, open a session); then
+    ``bigfoot.register_plugin(TheClass)`` makes them known. The fakes they hand out answer each call with
+    ``call(session, method, fields)``, the one path every call takes.
     """
 
     hint_name: ClassVar[str] = "plugin"
@@ -51,6 +58,21 @@ class BasePlugin:
         self._next_session = 0  # sessions are taken in the order they were queued: the rest are waiting
         self._sources = _Sources(self)
         self._record = verifier._timeline.append
+
+    @classmethod
+    def of(cls: type[P], verifier: StrictVerifier) -> P:
+        """The verifier's plugin of this class, created if it has none yet."""
+        plugin = verifier.get_plugin(cls)
+        return plugin if plugin is not None else cls(verifier)
+
+    @classmethod
+    def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, InterceptedCall], Any]]:
+        """The library functions this plugin answers inside a sandbox, each with its handler.
+
+        A handler is called as ``handler(plugin, call)`` with the sandbox's plugin and the ``InterceptedCall``; an
+        async function's handler returns an awaitable. Outside every sandbox the real function runs.
+        """
+        return {}
 
     @property
     def verifier(self) -> StrictVerifier:
@@ -80,7 +102,7 @@ class BasePlugin:
                 hint,
             )
         session = self._sessions[self._next_session]
-        if not session.steps or session.steps[0][0] != method:
+        if not session.steps or session.steps[0].method != method:
             self.check_step(session, method, fields, self.called_name(method))  # raises, with the right message
         self._next_session += 1
         return session
@@ -90,9 +112,9 @@ class BasePlugin:
         steps = session.steps
         pos = session.pos
         if pos < len(steps):
-            problem = f"but the script expects {steps[pos][0]!r} next ({session.step(pos).describe()})"
+            problem = f"but the script expects {steps[pos].method!r} next ({steps[pos].describe()})"
         elif steps:
-            problem = f"which has no steps left (its last step {session.step(len(steps) - 1).describe()})"
+            problem = f"which has no steps left (its last step {steps[-1].describe()})"
         else:
             problem = "which has no steps scripted"
         hint = self.step_specs[method].hint()
@@ -108,19 +130,15 @@ class BasePlugin:
 
     def call(self, session: Session, method: str, fields: dict[str, Any]) -> Any:
         """Consume the next step of ``session`` for a call of ``method``, record it, and answer it."""
-        pos = session.pos
-        try:
-            step = session.steps[pos]
-        except IndexError:
-            step = None
-        if step is None or step[0] != method:
+        step = session.next_step()
+        if step is None or step.method != method:
             self.check_step(session, method, fields, self.called_name(method))
-        session.pos = pos + 1
+        session.pos += 1
         interaction = Interaction(self._sources[method], fields, session.number)
         self._record(interaction)
-        raises = step[2]
+        raises = step.raises
         if raises is None:
-            return step[1]
+            return step.returns
         exc = raises() if isinstance(raises, type) else raises
         interaction.raised = exc
         raise exc

@@ -7,30 +7,21 @@ always looks the same wherever it is shown.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
+from ._registry import mask_text, secret_fields
+
 if TYPE_CHECKING:
-    from typing import Any, Iterable, Mapping
+    from typing import Iterable, Mapping
 
 
 MASK = "***"
-SECRET_FIELDS = frozenset({"password"})
-
-
-def mask_text(text: str) -> str:
-    """Hide the password part of a DSN-looking string."""
-    if "://" not in text and "password=" not in text:
-        return text
-    import re  # only when a message shows a connection string
-
-    # Connection strings carry passwords as ``scheme://user:password@host`` or ``?password=``.
-    text = re.sub(r"(://[^:/@?#]*:)[^@/?#]*@", lambda m: m[1] + MASK + "@", text)
-    return re.sub(r"([?&]password=)[^&#]*", lambda m: m[1] + MASK, text)
+"""What a masked secret shows as; plugins' ``mask_text`` functions use it too."""
 
 
 def show(name: str, value: Any) -> str:
-    """repr of a recorded field value, with secrets masked."""
-    if name in SECRET_FIELDS and value is not None:
+    """repr of a recorded field value, with secrets masked (the plugins declare which fields and texts hold them)."""
+    if value is not None and name in secret_fields():
         return repr(MASK)
     if isinstance(value, str):
         return repr(mask_text(value))
@@ -38,7 +29,7 @@ def show(name: str, value: Any) -> str:
 
 
 def is_masked(name: str, value: Any) -> bool:
-    return (name in SECRET_FIELDS and value is not None) or (isinstance(value, str) and mask_text(value) != value)
+    return (value is not None and name in secret_fields()) or (isinstance(value, str) and mask_text(value) != value)
 
 
 def call_args(fields: Mapping[str, Any]) -> str:

@@ -1,12 +1,13 @@
-"""Sandboxes: the stretch of code in which asyncpg calls are answered by a verifier's scripts.
+"""Sandboxes: the stretch of code in which intercepted calls are answered by a verifier's scripts.
 
 Which sandbox a call belongs to is held in a context variable, so asyncio tasks and threads each see the sandbox of
-the code that started them, never another test's.
+the code that started them, never another test's. ``route`` is where every intercepted call arrives.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any
 
 from . import _patching
 from ._render import location
@@ -14,7 +15,6 @@ from .errors import InvalidStateError, UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
@@ -25,8 +25,21 @@ ACTIVE: ContextVar[Sandbox | None] = ContextVar("bigfoot_active_sandbox", defaul
 _NEW, _OPEN, _CLOSED = 0, 1, 2
 
 
+def route(key: str, passed: dict[str, Any]) -> Any:
+    """Answer a call of an intercepted function: the original outside every sandbox, the plugin's fake inside one."""
+    patch = _patching.installed(key)
+    call = _patching.InterceptedCall(patch, passed)
+    sandbox = ACTIVE.get()
+    if sandbox is None:
+        # No sandbox in this context: the call is not a test's, so it reaches the real library.
+        return call.call_original()
+    if sandbox.closed:
+        raise sandbox.refuse_closed(f"{patch.name}()")
+    return patch.handler(patch.owner.of(sandbox.verifier), call)
+
+
 class Sandbox:
-    """A context manager (``with`` and ``async with``) that routes asyncpg calls to ``verifier``.
+    """A context manager (``with`` and ``async with``) that routes intercepted calls to ``verifier``.
 
     Entering gives the verifier. A sandbox is entered once; ask ``verifier.sandbox()`` for another.
     """

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any, Callable
 
+from ._notgiven import NOT_GIVEN
 from ._render import location
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
-    from typing import Any, Callable, Mapping
+    from typing import Mapping
 
     from ._plugin import BasePlugin
-
-
-class _Missing:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<not given>"
-
-
-MISSING: Any = _Missing()
-"""Marks an argument that was not given, where None is a meaningful value."""
 
 
 class StepSpec:
@@ -47,7 +37,7 @@ class StepSpec:
 
 
 class Step:
-    """One scripted step. ``position`` counts from 1 within its session."""
+    """One scripted step: the method the call must be, and its answer. ``position`` counts from 1 in its session."""
 
     __slots__ = ("method", "returns", "raises", "required", "session", "position", "filename", "lineno")
 
@@ -83,45 +73,27 @@ class Step:
         return f"<Step {self.describe()}>"
 
 
-# A scripted step as the session keeps it: (method, returns, raises, required, filename, lineno). A plain tuple is
-# cheap to make and the garbage collector soon stops tracking it; the public Step is made from it when asked for.
-if TYPE_CHECKING:
-    StepData = tuple[str, Any, BaseException | type[BaseException] | None, bool, str, int]
-
-
 class Session:
     """The script of one connection's life and how far it has been used."""
 
-    __slots__ = ("number", "steps", "pos", "plugin", "_views")
+    __slots__ = ("number", "steps", "pos", "plugin")
 
     def __init__(self, plugin: BasePlugin, number: int) -> None:
         self.plugin = plugin
         self.number = number
-        self.steps: list[StepData] = []
+        self.steps: list[Step] = []
         self.pos = 0
-        self._views: dict[int, Step] = {}
 
     @property
     def taken(self) -> bool:
         """Whether a connection has taken this session (sessions are taken in the order they were queued)."""
         return self.number <= self.plugin._next_session
 
-    def step(self, index: int) -> Step:
-        """The public view of the step at ``index`` (from 0); the same object each time."""
-        view = self._views.get(index)
-        if view is None:
-            method, returns, raises, required, filename, lineno = self.steps[index]
-            view = self._views[index] = Step(
-                method, returns, raises, required, self.number, index + 1, filename, lineno
-            )
-        return view
-
     def next_step(self) -> Step | None:
-        return self.step(self.pos) if self.pos < len(self.steps) else None
+        return self.steps[self.pos] if self.pos < len(self.steps) else None
 
     def unused(self) -> list[Step]:
-        steps = self.steps
-        return [self.step(i) for i in range(self.pos, len(steps)) if steps[i][3]]
+        return [step for step in self.steps[self.pos :] if step.required]
 
 
 def _type_name(value: Any) -> str:
@@ -136,7 +108,7 @@ def _check_options(method: str, returns: Any, raises: Any, required: Any) -> Non
         raise TypeError(f"{where}: raises must be an exception class or instance, got {_type_name(raises)} {raises!r}.")
     if not isinstance(required, bool):
         raise TypeError(f"{where}: required must be True or False, got {_type_name(required)} {required!r}.")
-    if raises is not None and returns is not MISSING and returns is not None:
+    if raises is not None and returns is not NOT_GIVEN and returns is not None:
         raise TypeError(f"{where}: give returns or raises, not both; a step either answers or fails.")
 
 
@@ -160,13 +132,12 @@ class SessionHandle:
     @property
     def steps(self) -> list[Step]:
         """The steps scripted so far (a copy)."""
-        session = self._session
-        return [session.step(i) for i in range(len(session.steps))]
+        return list(self._session.steps)
 
     def expect(
         self,
         method: str,
-        returns: Any = MISSING,
+        returns: Any = NOT_GIVEN,
         raises: BaseException | type[BaseException] | None = None,
         required: bool = True,
     ) -> SessionHandle:
@@ -182,7 +153,7 @@ class SessionHandle:
             _check_options(method, returns, raises, required)
         convert = spec.convert
         if convert is None:
-            if returns is not MISSING and returns is not None:
+            if returns is not NOT_GIVEN and returns is not None:
                 raise TypeError(
                     f"expect({method!r}): {method} returns nothing, so returns must be omitted or None; "
                     f"got {_type_name(returns)} {returns!r}."
@@ -190,7 +161,7 @@ class SessionHandle:
             returns = None
         elif raises is not None:
             returns = None
-        elif returns is MISSING:
+        elif returns is NOT_GIVEN:
             raise TypeError(
                 f"expect({method!r}): returns is required, because {method}() gives back {spec.shape}; "
                 f"add returns={spec.example} (or raises=... for a failing call)."
@@ -201,7 +172,20 @@ class SessionHandle:
             except TypeError as exc:
                 raise TypeError(f"expect({method!r}): {exc}") from None
         frame = sys._getframe(1)
-        self._session.steps.append((method, returns, raises, required, frame.f_code.co_filename, frame.f_lineno))
+        session = self._session
+        steps = session.steps
+        steps.append(
+            Step(
+                method,
+                returns,
+                raises,
+                required,
+                session.number,
+                len(steps) + 1,
+                frame.f_code.co_filename,
+                frame.f_lineno,
+            )
+        )
         return self
 
     def _unknown_method(self, method: object) -> str:
@@ -216,5 +200,5 @@ class SessionHandle:
         return f"expect({method!r}): unknown step name.{hint} Valid names: {', '.join(names)}."
 
     def __repr__(self) -> str:
-        names = ", ".join(step[0] for step in self._session.steps)
+        names = ", ".join(step.method for step in self._session.steps)
         return f"<SessionHandle #{self._session.number}: {names or 'no steps'}>"

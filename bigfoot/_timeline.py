@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Iterator
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
-    from typing import Any, Iterator
-
     from ._plugin import BasePlugin
 
 

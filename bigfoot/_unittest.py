@@ -5,15 +5,13 @@ from __future__ import annotations
 import sys
 import unittest
 from contextvars import Token
-from typing import TYPE_CHECKING
+from typing import Any
 
+from . import _registry
 from ._current import install, uninstall
 from ._verifier import StrictVerifier
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
-
-if TYPE_CHECKING:
-    from .plugins.asyncpg_plugin import AsyncpgPlugin
 
 __all__ = ["BigfootMixin", "BigfootTestCase"]
 
@@ -32,19 +30,20 @@ class BigfootMixin:
     in ``setUp`` and ``tearDown``. Overrides that call ``super()`` compose with it. Problems found by verification
     are reported as a failure of the test; the verifier is uninstalled either way.
 
-    Inside the test, ``self.asyncpg_mock`` is the AsyncpgPlugin, ``self.bigfoot_verifier`` the verifier, and
-    ``bigfoot.asyncpg_mock`` and ``with bigfoot:`` work as under pytest.
+    Inside the test, each registered plugin is an attribute named by its hint name (``self.asyncpg_mock``),
+    ``self.bigfoot_verifier`` is the verifier, and ``bigfoot.asyncpg_mock`` and ``with bigfoot:`` work as under
+    pytest.
     """
 
     bigfoot_verifier: StrictVerifier
     _bigfoot_token: Token[StrictVerifier | None] | None = None
 
-    @property
-    def asyncpg_mock(self) -> AsyncpgPlugin:
-        """This test's AsyncpgPlugin (created on first use)."""
-        from .plugins.asyncpg_plugin import AsyncpgPlugin
-
-        return AsyncpgPlugin.of(self._bigfoot_require())
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes the test case lacks: the plugins, by hint name, created on first use.
+        registration = _registry.find(name)
+        if registration is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return registration.plugin_for(self._bigfoot_require())
 
     def _bigfoot_require(self) -> StrictVerifier:
         verifier = self.__dict__.get("bigfoot_verifier")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._render import bullet_list, call_args, field_diff, is_masked
 from ._sandbox import Sandbox
@@ -19,14 +20,12 @@ from .errors import (
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any, TypeVar
 
     from ._plugin import BasePlugin
 
-    P = TypeVar("P", bound="BasePlugin")
+P = TypeVar("P", bound="BasePlugin")
 
 _ORDER_HINT = (
     "Assert interactions in the order they happened, or put the assertions inside `with bigfoot.in_any_order():`."

@@ -6,10 +6,9 @@ failures rather than errors. Each carries its data as attributes next to the mes
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
-if TYPE_CHECKING:
-    from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
+if TYPE_CHECKING:
     from ._script import Step
     from ._timeline import Interaction
 

@@ -123,7 +123,8 @@ def test_missing_asyncpg_names_the_extra_to_install() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == (
-        "bigfoot.asyncpg_mock needs asyncpg, which is not installed. Install it with: pip install bigfoot[asyncpg]"
+        "bigfoot.asyncpg_mock needs asyncpg, which is not installed. "
+            "Install it with: pip install asyncpg (the asyncpg extra of bigfoot-asyncpg)"
     )
 
 

@@ -253,13 +253,13 @@ def test_function_patch_refuses_what_it_cannot_swap() -> None:
         return closure
 
     with pytest.raises(TypeError, match="it is a closure"):
-        FunctionPatch(outer(), "x.y")  # type: ignore[arg-type]
+        FunctionPatch(outer(), AsyncpgPlugin, lambda plugin, call: None)  # type: ignore[arg-type]
 
     def positional_only(a: int, /) -> int:
         return a
 
     with pytest.raises(TypeError, match="positional-only parameters are not supported"):
-        FunctionPatch(positional_only, "x.y")  # type: ignore[arg-type]
+        FunctionPatch(positional_only, AsyncpgPlugin, lambda plugin, call: None)  # type: ignore[arg-type]
 
 
 def test_create_pool_outside_a_sandbox_reaches_asyncpg_while_another_is_open() -> None:

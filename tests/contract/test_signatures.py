@@ -13,7 +13,7 @@ from bigfoot.plugins.asyncpg import cursor as fake_cursor
 from bigfoot.plugins.asyncpg import pool as fake_pool
 from bigfoot.plugins.asyncpg import prepared as fake_prepared
 from bigfoot.plugins.asyncpg import transaction as fake_transaction
-from bigfoot.plugins.asyncpg.defaults import Default
+from bigfoot import NotGiven
 
 PAIRS = [
     (fake_connection.Connection, connection.Connection),
@@ -63,8 +63,8 @@ def shape(function: Any) -> list[tuple[str, str, Any]]:
     params = []
     for param in inspect.signature(function).parameters.values():
         default = param.default
-        if isinstance(default, Default):
-            default = default.value
+        if isinstance(default, NotGiven):
+            default = default.default
         params.append((param.name, param.kind.name, default))
     return params
 

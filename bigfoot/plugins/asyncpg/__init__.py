@@ -1,16 +1,34 @@
 """The asyncpg plugin: scripted fakes of ``asyncpg.connect``, ``asyncpg.create_pool`` and what they hand out.
 
-Importing this package does not import asyncpg; ``AsyncpgPlugin`` and ``postgres_error`` load it on first use.
+Importing this package registers the plugin (``bigfoot.asyncpg_mock``) but does not import asyncpg;
+``AsyncpgPlugin`` and ``postgres_error`` load it on first use.
+
+Where things are: ``plugin`` (scripting, the call path, assertion helpers), ``steps`` (step names and the shape of
+their answers), ``interception`` (what ``asyncpg.connect``/``create_pool`` do inside a sandbox), ``connection``,
+``pool``, ``transaction``, ``prepared``, ``cursor`` and ``record`` (the fakes), ``placeholders`` (counting ``$n``),
+``defaults`` (parameter defaults), ``resource`` (objects tied to a connection), ``secrets`` (masking).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..._registry import register_plugin
+from .secrets import SECRET_FIELDS, mask_dsn
+
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin, postgres_error
 
 __all__ = ["AsyncpgPlugin", "postgres_error"]
+
+REGISTRATION = register_plugin(
+    "bigfoot.plugins.asyncpg.plugin:AsyncpgPlugin",
+    hint_name="asyncpg_mock",
+    requires="asyncpg",
+    install_hint="pip install asyncpg (the asyncpg extra of bigfoot-asyncpg)",
+    secret_fields=SECRET_FIELDS,
+    mask_text=mask_dsn,
+)
 
 
 def __getattr__(name: str) -> Any:

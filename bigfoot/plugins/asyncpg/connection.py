@@ -17,9 +17,8 @@ from asyncpg.types import ServerVersion
 
 from ..._script import Session
 from .cursor import CursorFactory
-from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, passed
+from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, given
 from .placeholders import argument_count_message, expected_arguments
-from .placeholders import counted as _counted
 from .prepared import PreparedStatement
 from .transaction import Transaction
 
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
 # asyncpg's Connection metaclass answers isinstance() for any class that has this (empty) base in its MRO; pool
 # connection proxies rely on it, and so does the fake.
-_ProxyBase: Any = getattr(asyncpg.connection, "_ConnectionProxy", object)
+ConnectionProxyBase: Any = getattr(asyncpg.connection, "_ConnectionProxy", object)
 
 SERVER_VERSION = ServerVersion(15, 0, 18, "final", 0)
 _SETTINGS = {
@@ -74,7 +73,7 @@ class ServerSettings:
             raise AttributeError(name) from None
 
 
-class Connection(_ProxyBase):  # type: ignore[misc]
+class Connection(ConnectionProxyBase):  # type: ignore[misc]
     """A scripted stand-in for ``asyncpg.connection.Connection``; ``isinstance(conn, asyncpg.Connection)`` holds."""
 
     __slots__ = (
@@ -126,10 +125,31 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         finally:
             self._busy = False
 
-    def _start_query(self, query: str, args: Sequence[Any]) -> None:
-        """What asyncpg refuses before sending a query: a closed or busy connection, a wrong argument count."""
+    async def _query(self, method: str, query: str, args: Sequence[Any], options: dict[str, Any]) -> Any:
+        """A query method: asyncpg's checks of the connection and the argument count, then one step.
+
+        The interaction records the query, its positional ``args`` and the keyword ``options`` the caller passed.
+        """
         self._check_usable()
         self._check_arguments(query, args)
+        fields: dict[str, Any] = {"query": query, "args": list(args)}
+        fields.update(given(options))
+        return await self._run(method, fields)
+
+    async def _query_many(
+        self, method: str, query: str, args: Iterable[Sequence[Any]], options: dict[str, Any], name: str = "query"
+    ) -> Any:
+        """``executemany``/``fetchmany``: one step for a list of argument tuples, each counted as asyncpg does.
+
+        ``name`` is the parameter that holds the query (``command`` for ``Connection.executemany``).
+        """
+        self._check_usable()
+        arg_list = list(args)
+        for each in arg_list:
+            self._check_arguments(query, each)
+        fields: dict[str, Any] = {name: query, "args": arg_list}
+        fields.update(given(options))
+        return await self._run(method, fields)
 
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)
@@ -137,24 +157,14 @@ class Connection(_ProxyBase):  # type: ignore[misc]
             message, hint = argument_count_message(expected, len(args))
             raise asyncpg.InterfaceError(message, hint=hint)
 
-    def _check_many(self, query: str, arg_list: list[Any]) -> None:
-        for args in arg_list:
-            self._check_arguments(query, args)
-
     # -- queries -----------------------------------------------------------------------------------------------
 
     async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
         if args:
-            self._start_query(query, args)
+            status: str = await self._query("execute", query, args, {"timeout": timeout})
         else:
             # Without arguments asyncpg uses the simple protocol and never counts parameters.
-            self._check_usable()
-        fields: dict[str, Any] = {"query": query, "args": list(args)}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        status: str = self._plugin.call(self._session, "execute", fields)
-        if getattr(_running_loop(), "_ready", None):
-            await self._pause()
+            status = await self._run("execute", given({"query": query, "args": [], "timeout": timeout}))
         if query[:1].isalpha() or query[:1].isspace():
             self._track_manual_transaction(query)
         return status
@@ -167,75 +177,35 @@ class Connection(_ProxyBase):  # type: ignore[misc]
             self._manual_transaction = False
 
     async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE) -> None:
-        self._check_usable()
-        arg_list = list(args)
-        self._check_many(command, arg_list)
-        fields: dict[str, Any] = {"command": command, "args": arg_list}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        await self._run("executemany", fields)
+        await self._query_many("executemany", command, args, {"timeout": timeout}, name="command")
 
     async def fetch(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
-        if self._closed or self._busy or _counted.get(query) != len(args):
-            self._start_query(query, args)  # raises asyncpg's error, or counts a query seen for the first time
-        fields: dict[str, Any] = {"query": query, "args": list(args)}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        if record_class is not NONE:
-            fields["record_class"] = record_class
-        rows: list[Record] = self._plugin.call(self._session, "fetch", fields)
-        if getattr(_running_loop(), "_ready", None):
-            await self._pause()
+        rows = await self._query("fetch", query, args, {"timeout": timeout, "record_class": record_class})
         return list(rows)
 
     async def fetchrow(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> Record | None:
-        if self._closed or self._busy or _counted.get(query) != len(args):
-            self._start_query(query, args)  # raises asyncpg's error, or counts a query seen for the first time
-        fields: dict[str, Any] = {"query": query, "args": list(args)}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        if record_class is not NONE:
-            fields["record_class"] = record_class
-        row: Record | None = self._plugin.call(self._session, "fetchrow", fields)
-        if getattr(_running_loop(), "_ready", None):
-            await self._pause()
+        row: Record | None = await self._query(
+            "fetchrow", query, args, {"timeout": timeout, "record_class": record_class}
+        )
         return row
 
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
-        if self._closed or self._busy or _counted.get(query) != len(args):
-            self._start_query(query, args)  # raises asyncpg's error, or counts a query seen for the first time
-        fields: dict[str, Any] = {"query": query, "args": list(args)}
-        if column is not ZERO:
-            fields["column"] = column
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        value = self._plugin.call(self._session, "fetchval", fields)
-        if getattr(_running_loop(), "_ready", None):
-            await self._pause()
-        return value
+        return await self._query("fetchval", query, args, {"column": column, "timeout": timeout})
 
     async def fetchmany(
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
-        self._check_usable()
-        arg_list = list(args)
-        self._check_many(query, arg_list)
-        fields: dict[str, Any] = {"query": query, "args": arg_list}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        if record_class is not NONE:
-            fields["record_class"] = record_class
-        rows: list[Record] = await self._run("fetchmany", fields)
+        rows = await self._query_many("fetchmany", query, args, {"timeout": timeout, "record_class": record_class})
         return list(rows)
 
     async def prepare(
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
     ) -> PreparedStatement:
-        fields = passed({"query": query, "name": name, "timeout": timeout, "record_class": record_class})
+        fields = given({"query": query, "name": name, "timeout": timeout, "record_class": record_class})
         await self._run("prepare", fields)
         self._statements += 1
         statement_name = name if isinstance(name, str) else f"__asyncpg_stmt_{self._statements:x}__"
@@ -252,7 +222,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         if self._closed:
             raise asyncpg.InterfaceError("connection is closed")
         fields: dict[str, Any] = {"query": query, "args": list(args)}
-        fields.update(passed({"prefetch": prefetch, "timeout": timeout, "record_class": record_class}))
+        fields.update(given({"prefetch": prefetch, "timeout": timeout, "record_class": record_class}))
         return CursorFactory(self, fields)
 
     def transaction(
@@ -260,7 +230,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
     ) -> Transaction:
         if self._closed:
             raise asyncpg.InterfaceError("connection is closed")
-        fields = passed({"isolation": isolation, "readonly": readonly, "deferrable": deferrable})
+        fields = given({"isolation": isolation, "readonly": readonly, "deferrable": deferrable})
         return Transaction(
             self,
             fields,
@@ -289,7 +259,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         force_quote: Any = NONE,
         encoding: Any = NONE,
     ) -> str:
-        status: str = await self._run("copy_from_table", passed(locals_without_self(locals())))
+        status: str = await self._run("copy_from_table", given(locals_without_self(locals())))
         return status
 
     async def copy_from_query(
@@ -311,7 +281,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         self._check_usable()
         if args:
             self._check_arguments(query, args)
-        fields = passed(locals_without_self(locals()))
+        fields = given(locals_without_self(locals()))
         fields["args"] = list(args)
         status: str = await self._run("copy_from_query", fields)
         return status
@@ -338,7 +308,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         encoding: Any = NONE,
         where: Any = NONE,
     ) -> str:
-        status: str = await self._run("copy_to_table", passed(locals_without_self(locals())))
+        status: str = await self._run("copy_to_table", given(locals_without_self(locals())))
         return status
 
     async def copy_records_to_table(
@@ -351,7 +321,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         timeout: Any = NONE,
         where: Any = NONE,
     ) -> str:
-        status: str = await self._run("copy_records_to_table", passed(locals_without_self(locals())))
+        status: str = await self._run("copy_records_to_table", given(locals_without_self(locals())))
         return status
 
     # -- LISTEN/NOTIFY -------------------------------------------------------------------------------------------
@@ -379,7 +349,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
     # -- the rest of the connection's life ---------------------------------------------------------------------
 
     async def reset(self, *, timeout: float | None = NONE) -> None:
-        await self._run("reset", {} if timeout is NONE else {"timeout": timeout})
+        await self._run("reset", given({"timeout": timeout}))
         self._listeners.clear()
 
     async def set_type_codec(
@@ -391,7 +361,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
         decoder: Callable[..., Any],
         format: str = TEXT,
     ) -> None:
-        fields = passed(
+        fields = given(
             {"typename": typename, "schema": schema, "encoder": encoder, "decoder": decoder, "format": format}
         )
         await self._run("set_type_codec", fields)
@@ -399,7 +369,7 @@ class Connection(_ProxyBase):  # type: ignore[misc]
     async def close(self, *, timeout: float | None = NONE) -> None:
         if self._closed:
             return  # closing twice is a no-op in asyncpg
-        fields = {} if timeout is NONE else {"timeout": timeout}
+        fields = given({"timeout": timeout})
         # asyncpg closes the connection even when close() fails, so state changes first.
         self._closed = True
         self._listeners.clear()

@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._notgiven import NotGiven, given
 
-class Default:
-    """A default that shows as asyncpg's (``timeout=None``) in signatures but is not a value the caller passed."""
+NONE: Any = NotGiven(None)
+ZERO: Any = NotGiven(0)
+FALSE: Any = NotGiven(False)
+PUBLIC: Any = NotGiven("public")
+TEXT: Any = NotGiven("text")
 
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return repr(self.value)
-
-
-NONE: Any = Default(None)
-ZERO: Any = Default(0)
-FALSE: Any = Default(False)
-PUBLIC: Any = Default("public")
-TEXT: Any = Default("text")
-
-
-def passed(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The arguments that were really passed, for methods with many optional parameters."""
-    return {name: value for name, value in arguments.items() if not isinstance(value, Default)}
+__all__ = ["FALSE", "NONE", "PUBLIC", "TEXT", "ZERO", "NotGiven", "given"]

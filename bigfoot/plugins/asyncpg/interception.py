@@ -1,48 +1,31 @@
-"""What runs in place of ``asyncpg.connect`` and ``asyncpg.create_pool`` while a sandbox is open anywhere."""
+"""What ``asyncpg.connect`` and ``asyncpg.create_pool`` do inside a sandbox.
+
+The core swaps the code of both functions while any sandbox is open (see ``bigfoot._patching``) and routes each
+call made inside a sandbox here, with that sandbox's AsyncpgPlugin; calls made outside every sandbox reach asyncpg.
+"""
 
 from __future__ import annotations
 
 from types import FunctionType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 import asyncpg
 
-from ..._patching import NOT_PASSED, FunctionPatch
-from ..._sandbox import ACTIVE
-
-CONNECT = FunctionPatch(cast(FunctionType, asyncpg.connect), f"{__name__}.connect_in_sandbox")
-CREATE_POOL = FunctionPatch(cast(FunctionType, asyncpg.create_pool), f"{__name__}.create_pool_in_sandbox")
-PATCHES = (CONNECT, CREATE_POOL)
-
-
-async def connect_in_sandbox(passed: dict[str, Any]) -> Any:
-    sandbox = ACTIVE.get()
-    if sandbox is None:
-        # No sandbox in this context: the call is not a test's, so it reaches asyncpg.
-        return await CONNECT.call_original(passed)
-    if sandbox.closed:
-        raise sandbox.refuse_closed("asyncpg.connect()")
+if TYPE_CHECKING:
+    from ..._patching import InterceptedCall
+    from .connection import Connection
     from .plugin import AsyncpgPlugin
+    from .pool import Pool
 
-    return AsyncpgPlugin.of(sandbox.verifier).open_connection(CONNECT.passed_fields(passed))
+
+async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
+    return plugin.open_connection(call.fields())
 
 
-def create_pool_in_sandbox(passed: dict[str, Any]) -> Any:
-    sandbox = ACTIVE.get()
-    if sandbox is None:
-        return CREATE_POOL.call_original(passed)
-    if sandbox.closed:
-        raise sandbox.refuse_closed("asyncpg.create_pool()")
-    from .plugin import AsyncpgPlugin
-
-    defaults = CREATE_POOL.signature.parameters
-
-    def value(name: str) -> Any:
-        given = passed[name]
-        return defaults[name].default if given is NOT_PASSED else given
-
-    return AsyncpgPlugin.of(sandbox.verifier).open_pool(
-        CREATE_POOL.passed_fields(passed),
+def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
+    value = call.value
+    return plugin.open_pool(
+        call.fields(),
         min_size=value("min_size"),
         max_size=value("max_size"),
         init_size=value("init_size"),
@@ -51,3 +34,11 @@ def create_pool_in_sandbox(passed: dict[str, Any]) -> Any:
         init=value("init"),
         setup=value("setup"),
     )
+
+
+def handlers() -> dict[FunctionType, Callable[[Any, InterceptedCall], Any]]:
+    """The functions the plugin intercepts, each with its handler."""
+    return {
+        cast(FunctionType, asyncpg.connect): connect,
+        cast(FunctionType, asyncpg.create_pool): create_pool,
+    }

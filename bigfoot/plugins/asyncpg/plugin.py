@@ -9,17 +9,21 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from types import FunctionType
+from typing import Any, Callable, ClassVar, Mapping
 
 import asyncpg
 
+from ..._notgiven import NOT_GIVEN
+from ..._patching import InterceptedCall
+from ..._plugin import BasePlugin
+from ..._script import StepSpec
+from ..._timeline import Interaction, Source
+from ..._verifier import StrictVerifier
+from . import interception
 from .connection import Connection
 from .pool import Pool
 from .steps import RECORDED_ONLY, SPECS
-from ..._plugin import BasePlugin
-from ..._script import MISSING, StepSpec
-from ..._timeline import Interaction, Source
-from ..._verifier import StrictVerifier
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
@@ -123,10 +127,9 @@ class AsyncpgPlugin(BasePlugin):
         return _CALLED.get(method) or "conn." + method
 
     @classmethod
-    def of(cls, verifier: StrictVerifier) -> AsyncpgPlugin:
-        """The verifier's AsyncpgPlugin, created if it has none yet."""
-        plugin = verifier.get_plugin(cls)
-        return plugin if plugin is not None else cls(verifier)
+    def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, InterceptedCall], Any]]:
+        """``asyncpg.connect`` and ``asyncpg.create_pool``: see ``interception``."""
+        return interception.handlers()
 
     def open_connection(self, fields: dict[str, Any]) -> Connection:
         """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
@@ -167,9 +170,9 @@ class AsyncpgPlugin(BasePlugin):
         # Left-out query or args are dropped here, so verification names them as missing with the line to paste.
         __tracebackhide__ = True
         fields = {"query": query, "args": args, **more} if more else {"query": query, "args": args}
-        if query is MISSING:
+        if query is NOT_GIVEN:
             del fields["query"]
-        if args is MISSING:
+        if args is NOT_GIVEN:
             del fields["args"]
         return self._verifier._match(self._sources[method], fields)
 
@@ -178,48 +181,48 @@ class AsyncpgPlugin(BasePlugin):
         __tracebackhide__ = True
         return self._assert("connect", fields)
 
-    def assert_execute(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_execute(self, *, query: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``conn.execute(query, *args)``; ``args`` is the list of positional arguments."""
         __tracebackhide__ = True
         return self._assert_query("execute", query, args, more)
 
-    def assert_executemany(self, *, command: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_executemany(self, *, command: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``conn.executemany(command, args)`` (``query=`` instead of ``command=`` for a prepared one)."""
         __tracebackhide__ = True
         fields = {"command": command, "args": args, **more}
-        return self._assert("executemany", {k: v for k, v in fields.items() if v is not MISSING})
+        return self._assert("executemany", {k: v for k, v in fields.items() if v is not NOT_GIVEN})
 
-    def assert_fetch(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_fetch(self, *, query: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``conn.fetch(query, *args)``."""
         __tracebackhide__ = True
         return self._assert_query("fetch", query, args, more)
 
-    def assert_fetchrow(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_fetchrow(self, *, query: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``conn.fetchrow(query, *args)``."""
         __tracebackhide__ = True
         return self._assert_query("fetchrow", query, args, more)
 
-    def assert_fetchval(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_fetchval(self, *, query: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``conn.fetchval(query, *args)``; ``column=`` too if the code passed it."""
         __tracebackhide__ = True
         return self._assert_query("fetchval", query, args, more)
 
-    def assert_fetchmany(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_fetchmany(self, *, query: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``conn.fetchmany(query, args)``; ``args`` is the list of argument tuples."""
         __tracebackhide__ = True
         return self._assert_query("fetchmany", query, args, more)
 
-    def assert_prepare(self, *, query: Any = MISSING, **more: Any) -> Interaction:
+    def assert_prepare(self, *, query: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``conn.prepare(query)``."""
         __tracebackhide__ = True
-        return self._assert("prepare", more if query is MISSING else {"query": query, **more})
+        return self._assert("prepare", more if query is NOT_GIVEN else {"query": query, **more})
 
-    def assert_explain(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_explain(self, *, query: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert a ``statement.explain(*args)``."""
         __tracebackhide__ = True
         return self._assert_query("explain", query, args, more)
 
-    def assert_cursor(self, *, query: Any = MISSING, args: Any = MISSING, **more: Any) -> Interaction:
+    def assert_cursor(self, *, query: Any = NOT_GIVEN, args: Any = NOT_GIVEN, **more: Any) -> Interaction:
         """Assert the opening of a ``conn.cursor(query, *args)``."""
         __tracebackhide__ = True
         return self._assert_query("cursor", query, args, more)
@@ -274,17 +277,17 @@ class AsyncpgPlugin(BasePlugin):
         __tracebackhide__ = True
         return self._assert("copy_records_to_table", fields)
 
-    def assert_add_listener(self, *, channel: Any = MISSING, callback: Any = MISSING) -> Interaction:
+    def assert_add_listener(self, *, channel: Any = NOT_GIVEN, callback: Any = NOT_GIVEN) -> Interaction:
         """Assert a ``conn.add_listener(channel, callback)``."""
         __tracebackhide__ = True
         fields = {"channel": channel, "callback": callback}
-        return self._assert("add_listener", {k: v for k, v in fields.items() if v is not MISSING})
+        return self._assert("add_listener", {k: v for k, v in fields.items() if v is not NOT_GIVEN})
 
-    def assert_remove_listener(self, *, channel: Any = MISSING, callback: Any = MISSING) -> Interaction:
+    def assert_remove_listener(self, *, channel: Any = NOT_GIVEN, callback: Any = NOT_GIVEN) -> Interaction:
         """Assert a ``conn.remove_listener(channel, callback)``."""
         __tracebackhide__ = True
         fields = {"channel": channel, "callback": callback}
-        return self._assert("remove_listener", {k: v for k, v in fields.items() if v is not MISSING})
+        return self._assert("remove_listener", {k: v for k, v in fields.items() if v is not NOT_GIVEN})
 
     def assert_reset(self, **fields: Any) -> Interaction:
         """Assert a ``conn.reset()``."""

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator, Iterable,
 
 import asyncpg
 
-from .connection import Connection
-from .defaults import NONE, ZERO, passed
+from .connection import Connection, ConnectionProxyBase
+from .defaults import NONE, ZERO, given
 
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin
     from .record import Record
 
-_ProxyBase: Any = getattr(asyncpg.connection, "_ConnectionProxy", object)
 
 
 def _check_sizes(min_size: int, max_size: int, init_size: int | None, max_queries: int, lifetime: float) -> int:
@@ -48,7 +47,7 @@ def _check_sizes(min_size: int, max_size: int, init_size: int | None, max_querie
     return init_size
 
 
-class PoolConnectionProxy(_ProxyBase):  # type: ignore[misc]
+class PoolConnectionProxy(ConnectionProxyBase):  # type: ignore[misc]
     """What ``pool.acquire()`` gives: the session's connection until it is released, then nothing."""
 
     __slots__ = ("_con", "_pool")
@@ -287,46 +286,45 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         con._released()
         try:
             # Recorded even when the code closed the connection first: the code still handed it back.
-            fields = {} if timeout is NONE else {"timeout": timeout}
-            self._plugin.call(con._session, "release", fields)
+            self._plugin.call(con._session, "release", given({"timeout": timeout}))
         finally:
             self._free_slot()
 
     # -- shortcuts: acquire, one call, release, on one session -------------------------------------------------
-    # They pass on only what the caller passed, so the call on the connection records the same fields.
+    # They hand their arguments on as given, defaults included: the connection records only what the caller passed.
 
     async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
         async with self.acquire() as con:
-            result: str = await con.execute(query, *args, **passed({"timeout": timeout}))
+            result: str = await con.execute(query, *args, timeout=timeout)
             return result
 
     async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE) -> None:
         async with self.acquire() as con:
-            await con.executemany(command, args, **passed({"timeout": timeout}))
+            await con.executemany(command, args, timeout=timeout)
 
     async def fetch(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
         async with self.acquire() as con:
             rows: list[Record] = await con.fetch(
-                query, *args, **passed({"timeout": timeout, "record_class": record_class})
+                query, *args, timeout=timeout, record_class=record_class
             )
             return rows
 
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
         async with self.acquire() as con:
-            return await con.fetchval(query, *args, **passed({"column": column, "timeout": timeout}))
+            return await con.fetchval(query, *args, column=column, timeout=timeout)
 
     async def fetchrow(self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE) -> Any:
         async with self.acquire() as con:
-            return await con.fetchrow(query, *args, **passed({"timeout": timeout, "record_class": record_class}))
+            return await con.fetchrow(query, *args, timeout=timeout, record_class=record_class)
 
     async def fetchmany(
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
         async with self.acquire() as con:
             rows: list[Record] = await con.fetchmany(
-                query, args, **passed({"timeout": timeout, "record_class": record_class})
+                query, args, timeout=timeout, record_class=record_class
             )
             return rows
 

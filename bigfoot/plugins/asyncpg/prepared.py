@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .record import Record
 from .cursor import CursorFactory
-from .defaults import FALSE, NONE, ZERO
+from .defaults import FALSE, NONE, ZERO, given
 from .resource import ConnectionResource, guarded
 
 if TYPE_CHECKING:
@@ -44,68 +44,37 @@ class PreparedStatement(ConnectionResource):
         """Result column descriptions come from the server in asyncpg; the fake gives an empty tuple."""
         return ()
 
-    async def _query_call(self, method: str, args: tuple[Any, ...], fields: dict[str, Any]) -> Any:
-        self._connection._check_arguments(self._query, args)
-        return await self._connection._run(method, fields)
-
     @guarded
     async def fetch(self, *args: Any, timeout: float | None = NONE) -> list[Record]:
-        fields: dict[str, Any] = {"query": self._query, "args": list(args)}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        rows: list[Record] = await self._query_call("fetch", args, fields)
+        rows = await self._connection._query("fetch", self._query, args, {"timeout": timeout})
         return list(rows)
 
     @guarded
     async def fetchrow(self, *args: Any, timeout: float | None = NONE) -> Record | None:
-        fields: dict[str, Any] = {"query": self._query, "args": list(args)}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        row: Record | None = await self._query_call("fetchrow", args, fields)
+        row: Record | None = await self._connection._query("fetchrow", self._query, args, {"timeout": timeout})
         return row
 
     @guarded
     async def fetchval(self, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
-        fields: dict[str, Any] = {"query": self._query, "args": list(args)}
-        if column is not ZERO:
-            fields["column"] = column
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        return await self._query_call("fetchval", args, fields)
+        return await self._connection._query("fetchval", self._query, args, {"column": column, "timeout": timeout})
 
     @guarded
     async def fetchmany(self, args: Iterable[Any], *, timeout: float | None = NONE) -> list[Record]:
-        arg_list = list(args)
-        self._connection._check_many(self._query, arg_list)
-        fields: dict[str, Any] = {"query": self._query, "args": arg_list}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        rows: list[Record] = await self._connection._run("fetchmany", fields)
+        rows = await self._connection._query_many("fetchmany", self._query, args, {"timeout": timeout})
         return list(rows)
 
     @guarded
     async def executemany(self, args: Iterable[Any], *, timeout: float | None = NONE) -> None:
-        arg_list = list(args)
-        self._connection._check_many(self._query, arg_list)
-        fields: dict[str, Any] = {"query": self._query, "args": arg_list}
-        if timeout is not NONE:
-            fields["timeout"] = timeout
-        await self._connection._run("executemany", fields)
+        await self._connection._query_many("executemany", self._query, args, {"timeout": timeout})
 
     @guarded
     async def explain(self, *args: Any, analyze: bool = FALSE) -> Any:
-        fields: dict[str, Any] = {"query": self._query, "args": list(args)}
-        if analyze is not FALSE:
-            fields["analyze"] = analyze
-        return await self._query_call("explain", args, fields)
+        return await self._connection._query("explain", self._query, args, {"analyze": analyze})
 
     @guarded
     def cursor(self, *args: Any, prefetch: int | None = NONE, timeout: float | None = NONE) -> CursorFactory:
         fields: dict[str, Any] = {"query": self._query, "args": list(args)}
-        if prefetch is not NONE:
-            fields["prefetch"] = prefetch
-        if timeout is not NONE:
-            fields["timeout"] = timeout
+        fields.update(given({"prefetch": prefetch, "timeout": timeout}))
         return CursorFactory(self._connection, fields)
 
     def __repr__(self) -> str:

@@ -8,10 +8,7 @@ mapping with the same columns and values, so ``rows == [{"id": 1}]`` holds in te
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-TYPE_CHECKING = False  # typing is not imported at run time: `import bigfoot` stays cheap
-if TYPE_CHECKING:
-    from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 __all__ = ["Record"]
 
