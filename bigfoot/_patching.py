@@ -40,15 +40,21 @@ class InterceptedCall:
         """Every parameter by name, ``NOT_GIVEN`` for those left out (``*args`` a tuple, ``**kwargs`` a dict)."""
 
     def fields(self) -> dict[str, Any]:
-        """The arguments passed, flattened: ``**kwargs`` spread among the others, ``*args`` a list when not empty."""
+        """The arguments passed, in parameter order: ``*args`` as a list (when not empty), ``**kwargs`` spread."""
         patch = self.patch
-        fields = {name: value for name, value in self.passed.items() if value is not NOT_GIVEN}
-        for name in patch.spread:
-            fields.update(fields.pop(name))
-        for name in patch.listed:
-            values = fields.pop(name)
-            if values:
-                fields[name] = list(values)
+        passed = self.passed
+        fields: dict[str, Any] = {}
+        for name in patch.signature.parameters:
+            value = passed[name]
+            if value is NOT_GIVEN:
+                continue
+            if name in patch.listed:
+                if value:
+                    fields[name] = list(value)
+            elif name in patch.spread:
+                fields.update(value)
+            else:
+                fields[name] = value
         return fields
 
     def value(self, name: str) -> Any:

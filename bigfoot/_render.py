@@ -23,13 +23,14 @@ def show(name: str, value: Any) -> str:
     """repr of a recorded field value, with secrets masked (the plugins declare which fields and texts hold them)."""
     if value is not None and name in secret_fields():
         return repr(MASK)
-    if isinstance(value, str):
-        return repr(mask_text(value))
-    return repr(value)
+    return mask_text(repr(value))
 
 
 def is_masked(name: str, value: Any) -> bool:
-    return (value is not None and name in secret_fields()) or (isinstance(value, str) and mask_text(value) != value)
+    if value is not None and name in secret_fields():
+        return True
+    text = repr(value)
+    return mask_text(text) != text
 
 
 def call_args(fields: Mapping[str, Any]) -> str:

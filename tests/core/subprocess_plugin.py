@@ -1,0 +1,56 @@
+"""A second plugin, defined only in the tests: it fakes ``subprocess.run``.
+
+It proves that the core knows no library: everything below uses bigfoot's public plugin API (``BasePlugin``,
+``StepSpec``, ``register_plugin``), and no core module names it. Each ``subprocess.run()`` inside a sandbox takes the
+next scripted session, whose one step is ``run``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from types import FunctionType
+from typing import Any, Callable, ClassVar, Mapping
+
+import bigfoot
+from bigfoot import BasePlugin, InterceptedCall, Interaction, StepSpec
+
+
+def _completed(value: Any) -> subprocess.CompletedProcess[Any]:
+    if not isinstance(value, subprocess.CompletedProcess):
+        raise TypeError(f"returns must be a subprocess.CompletedProcess, got {type(value).__name__} {value!r}")
+    return value
+
+
+def mask_token(text: str) -> str:
+    """Hide the value of a ``--token=...`` option written in a command line."""
+    return re.sub(r"(--token=)[^\s'\"]+", r"\1***", text)
+
+
+class SubprocessPlugin(BasePlugin):
+    """Answers ``subprocess.run(...)`` inside a sandbox from scripted sessions of one ``run`` step each."""
+
+    hint_name: ClassVar[str] = "subprocess_mock"
+    step_specs: ClassVar[Mapping[str, StepSpec]] = {
+        "run": StepSpec("run", _completed, "a CompletedProcess", "subprocess.CompletedProcess([...], 0)"),
+    }
+
+    @classmethod
+    def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, InterceptedCall], Any]]:
+        return {subprocess.run: cls.answer_run}
+
+    def answer_run(self, call: InterceptedCall) -> Any:
+        fields = call.fields()
+        session = self.take_session("run", fields)
+        return self.call(session, "run", fields)
+
+    def called_name(self, method: str) -> str:
+        return f"subprocess.{method}"
+
+    def assert_run(self, **fields: Any) -> Interaction:
+        """Assert a ``subprocess.run(...)``: ``popenargs`` is the list of positional arguments, then the keywords."""
+        __tracebackhide__ = True
+        return self.verifier.assert_interaction(self.source("run"), **fields)
+
+
+REGISTRATION = bigfoot.register_plugin(SubprocessPlugin, secret_fields={"env"}, mask_text=mask_token)
