@@ -123,7 +123,7 @@ def test_fidelity_table_lists_every_scenario_and_only_real_ones() -> None:
 
     from .scenarios import SCENARIOS
 
-    text = (Path(__file__).resolve().parents[2] / "docs" / "fidelity.md").read_text()
+    text = (Path(__file__).resolve().parents[3] / "docs" / "fidelity.md").read_text()
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| ---")][1:]
     named = {name for row in rows for name in re.findall(r"`(\w+)`", row.rsplit("|", 2)[-2])}
     assert named == set(SCENARIOS)

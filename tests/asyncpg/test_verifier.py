@@ -167,7 +167,7 @@ def test_verify_all_unused_steps_one_line_each(verifier: StrictVerifier, apg: As
         "Remove them from the script, or mark optional ones with required=False."
     )
     assert info.value.steps == [first, second]
-    assert first.location.startswith("tests/test_verifier.py:")
+    assert first.location.startswith("tests/asyncpg/test_verifier.py:")
 
 
 async def test_verify_all_several_kinds_at_once(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:

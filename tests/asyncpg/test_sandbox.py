@@ -189,7 +189,7 @@ async def test_task_outliving_its_sandbox_gets_a_clear_error(verifier: StrictVer
         with pytest.raises(InvalidStateError) as info:
             await task
     message = str(info.value)
-    assert message.startswith("asyncpg.connect() was called from code started inside the bigfoot sandbox opened at tests/test_sandbox.py:")
+    assert message.startswith("asyncpg.connect() was called from code started inside the bigfoot sandbox opened at tests/asyncpg/test_sandbox.py:")
     assert "but that sandbox has closed" in message
     assert other_plugin.unused_steps() and other.interactions == []
     assert_restored()

@@ -10,7 +10,7 @@ from .guide import test_seed_guide
 
 pytest_plugins = ["pytester"]
 
-# The guide's own first example, as tests/guide/test_seed_guide.py holds it verbatim.
+# The guide's own first example, as tests/asyncpg/guide/test_seed_guide.py holds it verbatim.
 GUIDE_TEST = "import bigfoot\n\n" + inspect.getsource(test_seed_guide.test_fetch_users)
 
 FAILING_TESTS = '''

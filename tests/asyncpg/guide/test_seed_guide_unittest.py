@@ -89,9 +89,9 @@ class GuideExamples(bigfoot.BigfootTestCase):
 
 
 def test_the_unittest_versions_pass_under_python_m_unittest():
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     run = subprocess.run(
-        [sys.executable, "-m", "unittest", "-v", "tests.guide.test_seed_guide_unittest"],
+        [sys.executable, "-m", "unittest", "-v", "tests.asyncpg.guide.test_seed_guide_unittest"],
         cwd=root, capture_output=True, text=True, timeout=60,
     )
     assert "Ran 4 tests" in run.stderr and run.stderr.rstrip().endswith("OK"), run.stderr

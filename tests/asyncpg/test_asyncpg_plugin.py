@@ -129,7 +129,7 @@ async def test_calls_on_a_closed_connection_raise_interface_error_and_record_not
     # the step left after close is reported as unused
     with pytest.raises(AssertionError) as info:
         verifier.verify_all()
-    assert "session #1 step 3 'fetch' (scripted at tests/test_asyncpg_plugin.py:" in str(info.value)
+    assert "session #1 step 3 'fetch' (scripted at tests/asyncpg/test_asyncpg_plugin.py:" in str(info.value)
 
 
 # -- unmocked calls -------------------------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ async def test_a_leaked_connection_fails_verification_naming_its_release(
     apg.assert_fetchval(query="SELECT 1", args=[])
     with pytest.raises(UnusedMocksError) as info:
         verifier.verify_all()
-    assert "session #1 step 3 'release' (scripted at tests/test_pool.py:" in str(info.value)
+    assert "session #1 step 3 'release' (scripted at tests/asyncpg/test_pool.py:" in str(info.value)
 
 
 async def test_fifty_concurrent_checkouts_through_five_slots(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:

@@ -17,10 +17,10 @@ def test_expect_chains_and_records_where_each_step_was_scripted(apg: AsyncpgPlug
     handle.expect("fetch", returns=[{"id": 1}], required=False)
     steps = handle.steps
     assert [s.method for s in steps] == ["connect", "fetch"]
-    assert steps[1].location == f"tests/test_script.py:{line}" and steps[1].required is False
+    assert steps[1].location == f"tests/asyncpg/test_script.py:{line}" and steps[1].required is False
     assert steps[1].position == 2 and steps[1].session == 1 and handle.number == 1
     assert repr(handle) == "<SessionHandle #1: connect, fetch>"
-    assert "session #1 step 2 'fetch' (scripted at tests/test_script.py:" in repr(steps[1])
+    assert "session #1 step 2 'fetch' (scripted at tests/asyncpg/test_script.py:" in repr(steps[1])
 
 
 def test_unknown_step_lists_valid_names_and_guesses(apg: AsyncpgPlugin) -> None:

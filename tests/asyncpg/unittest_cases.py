@@ -1,4 +1,4 @@
-"""Test cases that pass and fail on purpose, run by tests/test_unittest_mixin.py in throwaway unittest runs.
+"""Test cases that pass and fail on purpose, run by tests/asyncpg/test_unittest_mixin.py in throwaway unittest runs.
 
 They live outside any test*.py module so that neither pytest nor `python -m unittest discover` collects them.
 """
