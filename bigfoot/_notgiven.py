@@ -28,3 +28,8 @@ NOT_GIVEN: Any = NotGiven()
 def given(arguments: dict[str, Any]) -> dict[str, Any]:
     """The arguments that were really passed: those whose value is not a ``NotGiven``."""
     return {name: value for name, value in arguments.items() if not isinstance(value, NotGiven)}
+
+
+def actual(value: Any) -> Any:
+    """The value a parameter really has: the default a ``NotGiven`` stands for, or the value passed."""
+    return value.default if isinstance(value, NotGiven) else value

@@ -17,7 +17,7 @@ from asyncpg.types import ServerVersion
 
 from ..._script import Session
 from .cursor import CursorFactory
-from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, given
+from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
 from .transaction import Transaction
@@ -234,9 +234,9 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         return Transaction(
             self,
             fields,
-            None if isolation is NONE else isolation,
-            False if readonly is FALSE else readonly,
-            False if deferrable is FALSE else deferrable,
+            actual(isolation),
+            actual(readonly),
+            actual(deferrable),
         )
 
     # -- COPY ----------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._notgiven import NotGiven, given
+from ..._notgiven import NotGiven, actual, given
 
 NONE: Any = NotGiven(None)
 ZERO: Any = NotGiven(0)
@@ -12,4 +12,4 @@ FALSE: Any = NotGiven(False)
 PUBLIC: Any = NotGiven("public")
 TEXT: Any = NotGiven("text")
 
-__all__ = ["FALSE", "NONE", "PUBLIC", "TEXT", "ZERO", "NotGiven", "given"]
+__all__ = ["FALSE", "NONE", "PUBLIC", "TEXT", "ZERO", "NotGiven", "actual", "given"]
