@@ -305,3 +305,19 @@ async def test_unmocked_call_frames_are_hidden_from_unittest_reports(verifier: S
             assert tb.tb_frame.f_globals.get("__unittest") is True, module
         tb = tb.tb_next
     assert "bigfoot._plugin" in names
+
+
+async def test_a_session_with_no_steps(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session()
+    with verifier.sandbox():
+        with pytest.raises(UnmockedInteractionError, match="on session #1, which has no steps scripted"):
+            await asyncpg.connect()
+
+
+def test_sources_exist_only_for_step_names(apg: AsyncpgPlugin) -> None:
+    assert apg.create_pool.name == "create_pool" and apg.rollback_to_savepoint.name == "rollback_to_savepoint"
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        apg.nonsense
+    with pytest.raises(KeyError):
+        apg.source("nonsense")
+    assert apg.called_name("fetch") == "conn.fetch" and apg.called_name("acquire") == "pool.acquire"

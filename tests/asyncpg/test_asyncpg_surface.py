@@ -10,7 +10,7 @@ from unittest.mock import ANY
 import asyncpg
 import pytest
 
-from bigfoot import StrictVerifier
+from bigfoot import Record, StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
 
 
@@ -268,3 +268,71 @@ async def test_assert_add_listener_requires_both_fields(verifier: StrictVerifier
     with pytest.raises(MissingAssertionFieldsError, match="callback"):
         apg.assert_add_listener(channel="a")
     apg.assert_add_listener(channel="a", callback=ANY)
+
+
+async def test_prepared_statement_timeouts_are_recorded(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(
+        verifier,
+        apg,
+        ("prepare", {"returns": None}),
+        ("fetchrow", {"returns": None}),
+        ("fetchval", {"returns": 1}),
+        ("fetchmany", {"returns": []}),
+        ("executemany", {"returns": None}),
+    )
+    with verifier.sandbox():
+        statement = await conn.prepare("SELECT $1")  # type: ignore[attr-defined]
+        await statement.fetchrow(1, timeout=1)
+        await statement.fetchval(1, timeout=2)
+        await statement.fetchmany([(1,)], timeout=3)
+        await statement.executemany([(1,)], timeout=4)
+    apg.assert_prepare(query="SELECT $1")
+    apg.assert_fetchrow(query="SELECT $1", args=[1], timeout=1)
+    apg.assert_fetchval(query="SELECT $1", args=[1], timeout=2)
+    apg.assert_fetchmany(query="SELECT $1", args=[(1,)], timeout=3)
+    apg.assert_executemany(query="SELECT $1", args=[(1,)], timeout=4)
+
+
+async def test_connection_level_options_are_recorded(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(
+        verifier, apg, ("fetchmany", {"returns": []}), ("fetchrow", {"returns": None}), ("remove_listener", {})
+    )
+    with verifier.sandbox():
+        await conn.fetchmany("SELECT $1", [(1,)], timeout=1, record_class=Record)  # type: ignore[attr-defined]
+        await conn.fetchrow("SELECT 1", timeout=2, record_class=Record)  # type: ignore[attr-defined]
+        await conn.remove_listener("never", print)  # type: ignore[attr-defined]
+    apg.assert_fetchmany(query="SELECT $1", args=[(1,)], timeout=1, record_class=Record)
+    apg.assert_fetchrow(query="SELECT 1", args=[], timeout=2, record_class=Record)
+    apg.assert_remove_listener(channel="never", callback=print)
+
+
+async def test_closing_inside_a_transaction_block(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("begin", {}), ("close", {}))
+    with verifier.sandbox():
+        with pytest.raises(asyncpg.InterfaceError) as info:
+            async with conn.transaction():  # type: ignore[attr-defined]
+                await conn.close()  # type: ignore[attr-defined]
+        assert str(info.value) == "cannot call Transaction.__aexit__(): the underlying connection is closed"
+    from bigfoot.plugins.asyncpg.cursor import CursorFactory
+
+    with pytest.raises(asyncpg.InterfaceError, match="cannot call CursorFactory.__aiter__"):
+        CursorFactory(conn, {"query": "SELECT 1", "args": []}).__aiter__()  # type: ignore[arg-type]
+    apg.assert_begin()
+    apg.assert_close()
+
+
+async def test_rollbacks_of_nested_blocks(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(
+        verifier, apg, ("begin", {}), ("savepoint", {}), ("rollback_to_savepoint", {}), ("rollback", {})
+    )
+    with verifier.sandbox():
+        outer = conn.transaction()  # type: ignore[attr-defined]
+        await outer.start()
+        inner = conn.transaction()  # type: ignore[attr-defined]
+        await inner.start()
+        await inner.rollback()
+        await outer.rollback()
+    apg.assert_begin()
+    apg.assert_savepoint()
+    apg.assert_rollback_to_savepoint()
+    apg.assert_rollback()

@@ -155,9 +155,10 @@ async def test_exhaustion_with_timeout_consumes_nothing(verifier: StrictVerifier
     with verifier.sandbox():
         pool = await asyncpg.create_pool(max_size=1, min_size=0)
         held = await pool.acquire()
-        with pytest.raises(TimeoutError):
+        # What asyncpg raises: asyncio's TimeoutError, which is the built-in one only from Python 3.11 on.
+        with pytest.raises(asyncio.TimeoutError):
             await pool.acquire(timeout=0.01)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):
             async with pool.acquire(timeout=0.01):
                 pass  # pragma: no cover
         assert apg._sessions[1].taken is False  # the waiting acquirers took no session
@@ -320,3 +321,39 @@ async def test_a_sandbox_closed_under_a_task_refuses_create_pool(verifier: Stric
         go.set()
         with pytest.raises(Exception, match=r"asyncpg.create_pool\(\) was called from code started inside"):
             await task
+
+
+async def test_releasing_a_connection_the_code_closed(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("acquire").expect("close").expect("release")
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=1, init_size=0)
+        con = await pool.acquire()
+        await con.close()
+        await pool.release(con)
+    apg.assert_create_pool(min_size=0, max_size=1, init_size=0)
+    apg.assert_acquire()
+    apg.assert_close()
+    apg.assert_release()
+    verifier.verify_all()
+
+
+async def test_a_cancelled_waiter_gives_up_its_place(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("acquire").expect("release")
+    apg.new_session().expect("acquire").expect("release")
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=1)
+        held = await pool.acquire()
+        cancelled = asyncio.ensure_future(pool.acquire())
+        waiting = asyncio.ensure_future(pool.acquire())
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        await asyncio.sleep(0)
+        await pool.release(held)
+        second = await waiting
+        assert cancelled.cancelled()
+        await pool.release(second)
+        with pytest.raises(ValueError, match="init_size is expected to be greater or equal to zero"):
+            asyncpg.create_pool(min_size=0, init_size=-1)
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()

@@ -101,3 +101,8 @@ def test_as_record_accepts_mappings_records_and_real_asyncpg_records() -> None:
     assert as_record(r) is r
     with pytest.raises(TypeError, match="a row must be a mapping"):
         as_record(5)
+
+
+def test_record_from_a_dict_with_a_non_string_key() -> None:
+    with pytest.raises(TypeError, match="column names must be str"):
+        Record({1: "x"})  # type: ignore[dict-item]

@@ -254,3 +254,34 @@ async def test_a_thousand_concurrent_tasks_in_one_test(verifier: StrictVerifier,
         interaction.asserted = True
     verifier.verify_all()
     assert_restored()
+
+
+async def test_an_unmocked_error_leaving_nested_sandboxes_is_surfaced_once(verifier: StrictVerifier) -> None:
+    with pytest.raises(UnmockedInteractionError):
+        with verifier.sandbox():
+            with verifier.sandbox():
+                await asyncpg.connect()
+    verifier.verify_all()
+
+
+def test_create_pool_outside_a_sandbox_reaches_asyncpg_while_another_is_open() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with StrictVerifier().sandbox():
+            started.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert started.wait(5)
+
+        async def make() -> object:
+            return asyncpg.create_pool(host="/nowhere", user="x", min_size=0, max_size=1)
+
+        pool = asyncio.run(make())
+        assert type(pool) is asyncpg.pool.Pool  # the real class: this context has no sandbox
+    finally:
+        release.set()
+        thread.join()

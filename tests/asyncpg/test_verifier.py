@@ -389,3 +389,42 @@ def test_frames_of_every_failing_assertion_path_are_hidden(verifier: StrictVerif
             if frame.f_globals.get("__name__", "").startswith("bigfoot."):
                 assert frame.f_locals.get("__tracebackhide__") is True, frame.f_code.co_name
             tb = tb.tb_next
+
+
+async def test_raised_matches_a_class_an_instance_or_a_matcher(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    boom = ValueError("boom")
+    apg.new_session().expect("connect", raises=boom)
+    with verifier.sandbox():
+        with pytest.raises(ValueError):
+            await asyncpg.connect()
+    with pytest.raises(InteractionMismatchError) as info:
+        apg.assert_connect(raised=KeyError)
+    assert "    raised: expected <class 'KeyError'>, actual ValueError('boom')" in str(info.value)
+    with pytest.raises(InteractionMismatchError):
+        apg.assert_connect(raised=ValueError("boom"))  # another instance is not the one raised
+    apg.assert_connect(raised=ANY)
+
+
+async def test_a_matcher_that_raises_is_a_difference(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    class Explodes:
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("matcher bug")
+
+    apg.new_session().expect("connect").expect("fetchval", returns=1)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.fetchval("SELECT 1")
+    apg.assert_connect()
+    with pytest.raises(InteractionMismatchError, match="query: expected <"):
+        apg.assert_fetchval(query=Explodes(), args=[])
+    apg.assert_fetchval(query="SELECT 1", args=[])
+
+
+async def test_any_order_reports_missing_fields(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect")
+    with verifier.sandbox():
+        await asyncpg.connect(host="h", port=1)
+    with verifier.in_any_order():
+        with pytest.raises(MissingAssertionFieldsError, match="left out recorded field"):
+            apg.assert_connect(host="h")
+        apg.assert_connect(host="h", port=1)
