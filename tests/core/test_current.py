@@ -6,7 +6,8 @@ import asyncio
 import contextvars
 import subprocess
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

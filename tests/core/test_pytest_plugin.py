@@ -1,0 +1,120 @@
+"""The pytest plugin (bigfoot.pytest_plugin), exercised in throwaway pytest sessions with the subprocess plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+# The throwaway session gets its own copy of the test plugin, registered by its conftest.
+PLUGIN_SOURCE = (Path(__file__).parent / "subprocess_plugin.py").read_text()
+CONFTEST = "import subprocess_plugin  # registers bigfoot.subprocess_mock\n"
+
+TESTS = """
+import subprocess
+import bigfoot
+
+def done(*args):
+    return subprocess.CompletedProcess(list(args), 0)
+
+def test_passes():
+    bigfoot.subprocess_mock.new_session().expect("run", returns=done("ls"))
+    with bigfoot:
+        assert subprocess.run(["ls"]).args == ["ls"]
+    bigfoot.subprocess_mock.assert_run(popenargs=[["ls"]])
+
+def test_unasserted():
+    bigfoot.subprocess_mock.new_session().expect("run", returns=done("ls"))
+    with bigfoot:
+        subprocess.run(["ls", "-l"])
+
+def test_unused():
+    bigfoot.subprocess_mock.new_session().expect("check_output", returns="")
+
+def test_fixture(bigfoot_verifier):
+    assert bigfoot.subprocess_mock.verifier is bigfoot_verifier
+    assert bigfoot.current_verifier() is bigfoot_verifier
+
+async def test_async(bigfoot_verifier):
+    bigfoot.subprocess_mock.new_session().expect("check_output", returns=b"v1")
+    async with bigfoot:
+        assert subprocess.check_output(["git", "describe"]) == b"v1"
+    bigfoot.subprocess_mock.assert_check_output(popenargs=[["git", "describe"]])
+"""
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(subprocess_plugin=PLUGIN_SOURCE, conftest=CONFTEST, test_it=source)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n")
+    # The inner session keeps file order (no pytest-randomly): the checks below read its report in order.
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)
+
+
+def assert_lines_in_order(result: pytest.RunResult, *expected: str) -> None:
+    """Each expected line is a whole line of the report, after the one before it (no pattern: brackets are literal)."""
+    lines = result.stdout.lines
+    position = 0
+    for line in expected:
+        assert line in lines[position:], f"{line!r} not found in order in:\n{result.stdout.str()}"
+        position = lines.index(line, position) + 1
+
+
+def test_passing_tests_pass_and_verification_failures_error_at_teardown_of_the_right_test(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, TESTS, "--asyncio-mode=auto")
+    result.assert_outcomes(passed=5, errors=2)
+    assert_lines_in_order(
+        result,
+        "_____________________ ERROR at teardown of test_unasserted _____________________",
+        "E   bigfoot.errors.UnassertedInteractionsError: 1 interaction(s) were not asserted. Assert them, in this "
+        "order:",
+        "        bigfoot.subprocess_mock.assert_run(popenargs=[['ls', '-l']])",
+        "_______________________ ERROR at teardown of test_unused _______________________",
+        "E   bigfoot.errors.UnusedMocksError: 1 scripted step(s) were never used:",
+        "        session #1 step 1 'check_output' (scripted at test_it.py:19)",
+        "    Remove them from the script, or mark optional ones with required=False.",
+    )
+    result.stdout.fnmatch_lines(["ERROR test_it.py::test_unasserted - *", "ERROR test_it.py::test_unused - *"])
+    assert "raise UnusedMocksError" not in result.stdout.str()  # bigfoot's own frames are hidden
+
+
+def test_an_unmocked_call_fails_the_test_once(pytester: pytest.Pytester) -> None:
+    source = """
+import subprocess, bigfoot
+
+def test_unmocked():
+    with bigfoot:
+        subprocess.run(["rm", "-rf", "build"])
+"""
+    result = run(pytester, source)
+    result.assert_outcomes(failed=1)
+    assert_lines_in_order(
+        result,
+        "E           bigfoot.errors.UnmockedInteractionError: Unmocked call: "
+        "subprocess.run(popenargs=[['rm', '-rf', 'build']]), but no session is queued.",
+        "E           Script one before the code runs:",
+        "E               bigfoot.subprocess_mock.new_session()"
+        '.expect("run", returns=subprocess.CompletedProcess([...], 0))',
+    )
+    assert "ERROR at teardown" not in result.stdout.str()
+
+
+def test_each_test_gets_a_fresh_verifier(pytester: pytest.Pytester) -> None:
+    source = """
+import bigfoot
+from subprocess_plugin import SubprocessPlugin
+seen = []
+
+def test_one(bigfoot_verifier):
+    seen.append(bigfoot_verifier)
+    bigfoot.subprocess_mock.new_session().expect("check_output", returns="", required=False)
+
+def test_two(bigfoot_verifier):
+    seen.append(bigfoot_verifier)
+    assert seen[0] is not seen[1]
+    assert bigfoot_verifier.get_plugin(SubprocessPlugin) is None  # nothing used it in this test
+"""
+    run(pytester, source).assert_outcomes(passed=2)
