@@ -18,6 +18,7 @@ from ._plugin import BasePlugin
 from ._registry import Registration, register_plugin, unregister_plugin
 from ._sandbox import Sandbox
 from ._script import SessionHandle, Step, StepSpec
+from ._sql import SQL, sql
 from ._timeline import Interaction, Source
 from ._verifier import StrictVerifier
 from .errors import (
@@ -66,6 +67,8 @@ __all__ = [
     "in_any_order",
     "register_plugin",
     "unregister_plugin",
+    "sql",
+    "SQL",
 ]
 __all__ += _plugins.__all__
 

@@ -65,5 +65,20 @@ def field_diff(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[s
         except Exception:  # a matcher that raises is a difference, not a crash
             same = False
         if not same:
-            lines.append(f"{name}: expected {show(name, wanted)}, actual {show(name, actual[name])}")
+            lines.extend(_value_diff(name, wanted, actual[name]))
     return lines
+
+
+def _value_diff(name: str, wanted: Any, got: Any) -> list[str]:
+    """How one differing field is shown: masked, as a unified diff of long texts, or as the two values."""
+    shown_wanted, shown_got = show(name, wanted), show(name, got)
+    masked = is_masked(name, wanted) or is_masked(name, got)
+    if masked and shown_wanted == shown_got:
+        return [f"{name}: the values differ, but both show as {shown_got} because the value is masked"]
+    if not masked:
+        from ._text_diff import text_diff  # only when a mismatch is reported
+
+        diff = text_diff(name, wanted, got)
+        if diff:
+            return diff
+    return [f"{name}: expected {shown_wanted}, actual {shown_got}"]
