@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from types import FunctionType
 
     from ._patching import InterceptedCall
+    from ._recording import RecordedCode
     from ._verifier import StrictVerifier
 
 P = TypeVar("P", bound="BasePlugin")
@@ -78,6 +79,21 @@ class BasePlugin:
     def verifier(self) -> StrictVerifier:
         """The verifier this plugin records on and asserts against."""
         return self._verifier
+
+    # -- record mode (see bigfoot._recording) ----------------------------------------------------------------------
+
+    @property
+    def recording(self) -> str | None:
+        """The target the test records from (a DSN, say), or None when the test runs on its scripts."""
+        return self._verifier.record_target
+
+    @classmethod
+    def check_record_target(cls, target: str) -> None:
+        """Raise, saying why, if record mode cannot use ``target``; called once per run before the first test."""
+
+    def recorded_code(self) -> RecordedCode | None:
+        """What the code under test did in record mode, as code that scripts and asserts it; None if nothing."""
+        return None
 
     def new_session(self) -> SessionHandle:
         """Queue a new session script and return its handle. Sessions are taken first in, first out."""

@@ -1,19 +1,53 @@
-"""The pytest plugin (registered through the ``pytest11`` entry point): a verifier for every test."""
+"""The pytest plugin (registered through the ``pytest11`` entry point): a verifier for every test.
+
+With ``--bigfoot-record=<target>`` (or ``BIGFOOT_RECORD`` in the environment) the run is in record mode: see
+``bigfoot._recording``.
+"""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
+from . import _recording
 from ._current import install, uninstall
 from ._verifier import StrictVerifier
 
+_FAILED = pytest.StashKey[bool]()
+_RECORDINGS = pytest.StashKey["list[_recording.Recording]"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bigfoot")
+    group.addoption(
+        "--bigfoot-record",
+        metavar="TARGET",
+        default=None,
+        help="record mode: the code under test talks to this real server (a PostgreSQL DSN for asyncpg), and each "
+        "test's script and assertions are written to BIGFOOT_RECORD_DIR (default bigfoot-recordings/).",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if getattr(report, "failed", False) and call.when != "teardown":
+        item.stash[_FAILED] = True
+    return report
+
 
 @pytest.fixture(autouse=True)
-def bigfoot_verifier() -> Iterator[StrictVerifier]:
+def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]:
     """This test's verifier; ``bigfoot.asyncpg_mock`` and ``with bigfoot:`` use it. Verified at teardown."""
     verifier = StrictVerifier()
+    target = _recording.target(request.config.getoption("bigfoot_record", None))
+    if target is not None:
+        try:
+            _recording.check_target(target)
+        except _recording.RecordTargetError as exc:
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+        verifier.record_target = target
     token = install(verifier)
     try:
         yield verifier
@@ -21,3 +55,19 @@ def bigfoot_verifier() -> Iterator[StrictVerifier]:
         verifier.verify_all()
     finally:
         uninstall(token)
+        if target is not None:
+            node = request.node
+            recording = _recording.finish(verifier, node.nodeid, partial=node.stash.get(_FAILED, False))
+            if recording is not None:
+                request.config.stash.setdefault(_RECORDINGS, []).append(recording)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    recordings = terminalreporter.config.stash.get(_RECORDINGS, [])
+    if not recordings:
+        return
+    terminalreporter.write_sep("=", "bigfoot recordings")
+    for recording in recordings:
+        state = " (PARTIAL: the test failed)" if recording.partial else ""
+        terminalreporter.write_line(f"{recording.test_id}{state} -> {recording.path}")
+        terminalreporter.write_line(recording.text)

@@ -6,6 +6,7 @@ call made inside a sandbox here, with that sandbox's AsyncpgPlugin; calls made o
 
 from __future__ import annotations
 
+import functools
 from types import FunctionType
 from typing import TYPE_CHECKING, Any, Callable, cast
 
@@ -19,12 +20,21 @@ if TYPE_CHECKING:
 
 
 async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
+    if plugin.recording is not None:
+        from . import recording
+
+        return await recording.connect(plugin, call)
     return plugin.open_connection(call.fields())
 
 
 def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
     value = call.value
-    return plugin.open_pool(
+    opener: Callable[..., Pool] = plugin.open_pool
+    if plugin.recording is not None:
+        from . import recording
+
+        opener = functools.partial(recording.create_pool, plugin, call)
+    return opener(
         call.fields(),
         min_size=value("min_size"),
         max_size=value("max_size"),

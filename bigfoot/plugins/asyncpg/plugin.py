@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 from types import FunctionType
-from typing import Any, Callable, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 import asyncpg
 
 from ..._notgiven import NOT_GIVEN
 from ..._patching import InterceptedCall
 from ..._plugin import BasePlugin
+from ..._recording import RecordedCode
 from ..._script import StepSpec
 from ..._timeline import Interaction, Source
 from ..._verifier import StrictVerifier
@@ -24,6 +25,9 @@ from . import interception
 from .connection import Connection
 from .pool import Pool
 from .steps import RECORDED_ONLY, SPECS
+
+if TYPE_CHECKING:
+    from .recording import Recorder
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
@@ -41,8 +45,20 @@ def postgres_error(
     schema_name: str | None = None,
     column_name: str | None = None,
     severity: str = "ERROR",
+    data_type_name: str | None = None,
+    position: str | None = None,
+    internal_position: str | None = None,
+    internal_query: str | None = None,
+    context: str | None = None,
+    server_source_filename: str | None = None,
+    server_source_line: str | None = None,
+    server_source_function: str | None = None,
+    severity_en: str | None = None,
 ) -> asyncpg.PostgresError:
     """An asyncpg exception as the server would produce it: the subclass for ``sqlstate`` with its fields filled.
+
+    Every field a server error can carry has a keyword of asyncpg's attribute name (record mode writes each one the
+    server sent); ``severity_en`` defaults to ``severity``.
 
     >>> error = postgres_error("23505", 'duplicate key value violates unique constraint "users_pkey"',
     ...                        detail="Key (id)=(1) already exists.", constraint_name="users_pkey")
@@ -53,7 +69,7 @@ def postgres_error(
         raise ValueError(
             f"postgres_error(): sqlstate must be a five-character SQLSTATE code such as '23505', got {sqlstate!r}."
         )
-    fields = {"C": sqlstate.upper(), "M": message, "S": severity, "V": severity}
+    fields = {"C": sqlstate.upper(), "M": message, "S": severity, "V": severity if severity_en is None else severity_en}
     for code, value in (
         ("D", detail),
         ("H", hint),
@@ -61,6 +77,14 @@ def postgres_error(
         ("t", table_name),
         ("s", schema_name),
         ("c", column_name),
+        ("d", data_type_name),
+        ("P", position),
+        ("p", internal_position),
+        ("q", internal_query),
+        ("W", context),
+        ("F", server_source_filename),
+        ("L", server_source_line),
+        ("R", server_source_function),
     ):
         if value is not None:
             fields[code] = value
@@ -122,9 +146,27 @@ class AsyncpgPlugin(BasePlugin):
     def __init__(self, verifier: StrictVerifier) -> None:
         super().__init__(verifier)
         self._listening: set[Connection] = set()
+        self._recorder: Recorder | None = None  # record mode's log, made by the first recorded call
 
     def called_name(self, method: str) -> str:
         return _CALLED.get(method) or "conn." + method
+
+    # -- record mode: see recording.py and codegen.py --------------------------------------------------------------
+
+    @classmethod
+    def check_record_target(cls, target: str) -> None:
+        """Connect to the recording DSN once: unreachable, refused or missing databases stop the run at once."""
+        from .recording import check_target
+
+        check_target(target)
+
+    def recorded_code(self) -> RecordedCode | None:
+        recorder = getattr(self, "_recorder", None)
+        if recorder is None:
+            return None
+        from .codegen import render
+
+        return render(recorder, self.hint_prefix())
 
     @classmethod
     def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, InterceptedCall], Any]]:

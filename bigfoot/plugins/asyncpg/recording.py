@@ -1,0 +1,361 @@
+"""Record mode for asyncpg: the fakes, answered by a real PostgreSQL, with a log of what happened.
+
+In record mode ``asyncpg.connect()`` and ``asyncpg.create_pool()`` still hand out bigfoot's fakes, so every call is
+checked and its fields are built exactly as in a scripted test; but where a scripted fake would take the next step,
+the recording one performs the call on a real connection to the recording DSN and logs the call with its real
+outcome. ``codegen`` turns that log into the script and the assertions of the test.
+
+Calls that asyncpg refuses client-side (a closed connection, a wrong number of arguments, a value it cannot encode)
+raise as they would, and are not logged: a script could not make a fake raise them anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from ..._notgiven import given
+from ..._recording import outside_sandbox
+from ..._script import Session
+from .connection import Connection
+from .defaults import NONE
+from .pool import Pool, PoolConnectionProxy
+
+if TYPE_CHECKING:
+    from ..._patching import InterceptedCall
+    from .plugin import AsyncpgPlugin
+
+# asyncpg.connect() arguments that say where and as whom to connect: record mode replaces them all by the recording
+# DSN. The others (timeouts, caches, record and connection classes, server settings) are handed on as passed.
+ADDRESS = frozenset(
+    {
+        "dsn",
+        "host",
+        "port",
+        "user",
+        "password",
+        "passfile",
+        "service",
+        "servicefile",
+        "database",
+        "ssl",
+        "direct_tls",
+        "sslpassword",
+        "target_session_attrs",
+        "krbsrvname",
+        "gsslib",
+        "loop",
+    }
+)
+# create_pool() arguments the fake pool carries out itself (init and setup run on each checkout, through the
+# recording connection, so they are recorded as the scripted fake would play them), or that would connect elsewhere.
+POOL_OWN = frozenset({"init", "setup", "connect", "reset"})
+
+
+class Entry:
+    """One logged call: its place in the test's order is taken when the call starts, its outcome when it ends."""
+
+    __slots__ = ("session", "method", "fields", "returns", "raises", "done")
+
+    def __init__(self, session: int | None, method: str, fields: dict[str, Any]) -> None:
+        self.session = session
+        self.method = method
+        self.fields = fields
+        self.returns: Any = None
+        self.raises: BaseException | None = None
+        self.done = False
+
+
+class Recorder:
+    """The log of one test: sessions in the order they were taken, and every call in the order it was made."""
+
+    def __init__(self, plugin: AsyncpgPlugin) -> None:
+        self.plugin = plugin
+        self.entries: list[Entry] = []
+        self.sessions: list[list[Entry]] = []
+
+    def new_session(self) -> Session:
+        self.sessions.append([])
+        return Session(self.plugin, len(self.sessions))
+
+    def start(self, session: Session | None, method: str, fields: dict[str, Any]) -> Entry:
+        entry = Entry(None if session is None else session.number, method, fields)
+        self.entries.append(entry)
+        if session is not None:
+            self.sessions[session.number - 1].append(entry)
+        return entry
+
+    def end(self, entry: Entry, returns: Any = None) -> Any:
+        entry.returns = returns
+        entry.done = True
+        return returns
+
+    def fail(self, entry: Entry, exc: BaseException) -> None:
+        """The real call raised: a server error is part of the script; anything else was never the server's answer."""
+        if isinstance(exc, asyncpg.PostgresError):
+            entry.raises = exc
+            entry.done = True
+        else:
+            self.drop(entry)
+
+    def drop(self, entry: Entry) -> None:
+        self.entries.remove(entry)
+        if entry.session is not None:
+            self.sessions[entry.session - 1].remove(entry)
+
+    async def run(self, entry: Entry, work: Any) -> Any:
+        """Await the real call ``work`` and log its outcome on ``entry``."""
+        try:
+            with outside_sandbox():
+                result = await work
+        except BaseException as exc:
+            self.fail(entry, exc)
+            raise
+        return self.end(entry, result)
+
+
+def recorder_of(plugin: AsyncpgPlugin) -> Recorder:
+    recorder: Recorder | None = getattr(plugin, "_recorder", None)
+    if recorder is None:
+        recorder = plugin._recorder = Recorder(plugin)
+    return recorder
+
+
+def _options(fields: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: fields[name] for name in names if name in fields}
+
+
+async def perform(con: RecordingConnection, method: str, fields: dict[str, Any]) -> Any:
+    """Do on the real connection what ``method`` with ``fields`` asks of the fake; return what the fake would."""
+    real = con._real
+    query = fields.get("query")
+    args = fields.get("args", [])
+    if method in ("execute", "fetch", "fetchrow", "fetchval"):
+        options = _options(fields, "timeout", "record_class", "column")
+        return await getattr(real, method)(query, *args, **options)
+    if method == "executemany":
+        return await real.executemany(fields.get("command", query), args, **_options(fields, "timeout"))
+    if method == "fetchmany":
+        return await real.fetchmany(query, args, **_options(fields, "timeout", "record_class"))
+    if method == "prepare":
+        await real.prepare(query, **_options(fields, "name", "timeout", "record_class"))
+        return None
+    if method == "explain":
+        statement = await real.prepare(query)
+        return await statement.explain(*args, **_options(fields, "analyze"))
+    if method == "cursor":
+        options = _options(fields, "prefetch", "timeout", "record_class")
+        return [row async for row in real.cursor(query, *args, **options)]
+    if method in ("begin", "savepoint"):
+        transaction = real.transaction(**fields)
+        await transaction.start()
+        con._transactions.append(transaction)
+        return None
+    if method in ("commit", "release_savepoint"):
+        await con._transactions.pop().commit()
+        return None
+    if method in ("rollback", "rollback_to_savepoint"):
+        await con._transactions.pop().rollback()
+        return None
+    if method in ("copy_from_table", "copy_to_table", "copy_records_to_table"):
+        rest = dict(fields)
+        return await getattr(real, method)(rest.pop("table_name"), **rest)
+    if method == "copy_from_query":
+        rest = dict(fields)
+        rest.pop("query")
+        return await real.copy_from_query(query, *rest.pop("args", []), **rest)
+    if method in ("add_listener", "remove_listener"):
+        return await getattr(real, method)(fields["channel"], fields["callback"])
+    if method == "reset":
+        return await real.reset(**fields)
+    if method == "set_type_codec":
+        rest = dict(fields)
+        return await real.set_type_codec(rest.pop("typename"), **rest)
+    raise NotImplementedError(f"record mode cannot perform {method}() yet")  # pragma: no cover - every step is above
+
+
+class RecordingConnection(Connection):
+    """The fake connection, answered by a real one: every call that reaches the server is logged."""
+
+    __slots__ = ("_real", "_recorder", "_transactions")
+
+    def __init__(self, plugin: AsyncpgPlugin, session: Session, real: Any) -> None:
+        super().__init__(plugin, session)
+        self._real = real
+        self._recorder = recorder_of(plugin)
+        self._transactions: list[Any] = []
+
+    async def _run(self, method: str, fields: dict[str, Any]) -> Any:
+        self._check_usable()
+        entry = self._recorder.start(self._session, method, fields)
+        self._busy = True
+        try:
+            return await self._recorder.run(entry, perform(self, method, fields))
+        finally:
+            self._busy = False
+
+    async def close(self, *, timeout: float | None = NONE) -> None:
+        if self._closed:
+            return
+        fields = given({"timeout": timeout})
+        self._closed = True
+        self._listeners.clear()
+        entry = self._recorder.start(self._session, "close", fields)
+        await self._recorder.run(entry, self._real.close(**fields))
+
+    def terminate(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._listeners.clear()
+        entry = self._recorder.start(self._session, "terminate", {})
+        self._real.terminate()
+        self._recorder.end(entry)
+
+    def _released(self) -> None:
+        super()._released()
+        self._transactions.clear()
+
+    def get_server_pid(self) -> int:
+        pid: int = self._real.get_server_pid()
+        return pid
+
+    def get_server_version(self) -> Any:
+        return self._real.get_server_version()
+
+    def get_settings(self) -> Any:
+        return self._real.get_settings()
+
+
+def _real_arguments(call: InterceptedCall, target: str, dropped: frozenset[str]) -> dict[str, Any]:
+    """The arguments of ``call`` for the real function: the recording DSN instead of where the code connects."""
+    kwargs = {name: value for name, value in call.fields().items() if name not in dropped}
+    kwargs["dsn"] = target
+    return kwargs
+
+
+async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
+    """``asyncpg.connect()`` in record mode: a real connection to the recording DSN, logged as the code's call."""
+    recorder = recorder_of(plugin)
+    target = plugin.recording
+    assert target is not None
+    session = recorder.new_session()
+    entry = recorder.start(session, "connect", call.fields())
+    try:
+        with outside_sandbox():
+            real = await call.patch.original(**_real_arguments(call, target, ADDRESS))
+    except BaseException:
+        recorder.drop(entry)  # the recording DSN's failure, not the code's
+        raise
+    recorder.end(entry)
+    return RecordingConnection(plugin, session, real)
+
+
+class RecordingPool(Pool):
+    """The fake pool, whose checkouts are real connections of a real pool on the recording DSN."""
+
+    __slots__ = ("_real", "_real_arguments", "_create", "_recorder")
+
+    def __init__(self, plugin: AsyncpgPlugin, call: InterceptedCall, **settings: Any) -> None:
+        super().__init__(plugin, **settings)
+        target = plugin.recording
+        assert target is not None
+        self._real: Any = None
+        self._real_arguments = _real_arguments(call, target, ADDRESS | POOL_OWN)
+        self._create = call.patch.original
+        self._recorder = recorder_of(plugin)
+
+    async def _initialize(self) -> Pool:
+        if self._state == "new":
+            with outside_sandbox():
+                self._real = await self._create(**self._real_arguments)
+        return await super()._initialize()
+
+    async def _check_out(self, timeout: float | None) -> PoolConnectionProxy:
+        fields = {} if timeout is None else {"timeout": timeout}
+        recorder = self._recorder
+        session = recorder.new_session()
+        entry = recorder.start(session, "acquire", fields)
+        try:
+            with outside_sandbox():
+                real = await self._real.acquire(timeout=timeout)
+        except BaseException:
+            recorder.drop(entry)
+            raise
+        recorder.end(entry)
+        con = RecordingConnection(self._plugin, session, real)
+        if self._init is not None:
+            await self._init(con)
+        proxy = PoolConnectionProxy(self, con)
+        if self._setup is not None:
+            await self._setup(proxy)
+        return proxy
+
+    async def release(self, connection: Any, *, timeout: float | None = NONE) -> None:
+        if type(connection) is not PoolConnectionProxy or connection._pool is not self:
+            raise asyncpg.InterfaceError(
+                f"Pool.release() received invalid connection: {connection!r} is not a member of this pool"
+            )
+        con = connection._con
+        if con is None:
+            return
+        self._check_ready()
+        connection._detach()
+        con._released()
+        fields = given({"timeout": timeout})
+        try:
+            entry = self._recorder.start(con._session, "release", fields)
+            await self._recorder.run(entry, self._real.release(con._real, **fields))
+        finally:
+            self._free_slot()
+
+    async def close(self) -> None:
+        if self._state == "closed":
+            return
+        self._check_ready()
+        self._state = "closed"
+        entry = self._recorder.start(None, "close_pool", {})
+        await self._recorder.run(entry, self._real.close())
+
+    def terminate(self) -> None:
+        if self._state == "closed":
+            return
+        self._check_ready()
+        self._state = "closed"
+        entry = self._recorder.start(None, "terminate_pool", {})
+        with outside_sandbox():
+            self._real.terminate()
+        self._recorder.end(entry)
+
+
+def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall, fields: dict[str, Any], **settings: Any) -> Pool:
+    """``asyncpg.create_pool()`` in record mode: a recording fake pool, opened on the recording DSN when awaited."""
+    pool = RecordingPool(plugin, call, **settings)
+    recorder = recorder_of(plugin)
+    recorder.end(recorder.start(None, "create_pool", fields))
+    return pool
+
+
+def check_target(target: str) -> None:
+    """Connect to ``target`` once, in a thread of its own (a runner may call this from inside its event loop)."""
+    failure: list[BaseException] = []
+
+    async def attempt() -> None:
+        con = await asyncpg.connect(target, timeout=10)
+        await con.close()
+
+    def run() -> None:
+        try:
+            asyncio.run(attempt())
+        except BaseException as exc:  # reported by the caller
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="bigfoot-record-check")
+    thread.start()
+    thread.join()
+    if failure:
+        exc = failure[0]
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None

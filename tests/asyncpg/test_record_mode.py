@@ -1,0 +1,193 @@
+"""Record mode, end to end: a test with no script runs against a throwaway PostgreSQL, and the code bigfoot writes for
+it, pasted into the same test, passes with no server at all.
+
+Each round trip runs two throwaway pytest sessions (pytester, in subprocesses): the first records, with the server;
+the second replays, with the recorded code in place of the marker lines and no BIGFOOT_RECORD, while the code under
+test still connects to a host that does not exist.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bigfoot._recording import ASSERTIONS_HEADER, SCRIPT_HEADER
+from tests.asyncpg.contract.conftest import postgres  # noqa: F401 - the throwaway server, shared with the contract tests
+
+INI = """\
+[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = function
+filterwarnings = error
+"""
+
+SCRIPT_MARK = "    # RECORDED SCRIPT\n"
+ASSERTIONS_MARK = "    # RECORDED ASSERTIONS\n"
+
+
+def dsn_of(server: dict[str, str]) -> str:
+    return f"postgresql://{server['user']}@/{server['database']}?host={server['host']}"
+
+
+async def prepare(server: dict[str, str], sql: str) -> None:
+    con = await asyncpg.connect(dsn_of(server))
+    try:
+        await con.execute(sql)
+    finally:
+        await con.close()
+
+
+def split_recording(text: str) -> tuple[str, str]:
+    """The recorded file as the two blocks a user pastes: imports and script, then the assertions."""
+    head, _, rest = text.partition(SCRIPT_HEADER + "\n")
+    script, _, assertions = rest.partition(ASSERTIONS_HEADER + "\n")
+    imports = [line for line in head.splitlines() if line.startswith(("import ", "from "))]
+    return "\n".join([*imports, script.strip()]) + "\n", assertions.strip() + "\n"
+
+
+def paste(source: str, text: str, indent: str = "    ") -> str:
+    script, assertions = split_recording(text)
+    assert SCRIPT_MARK in source and ASSERTIONS_MARK in source
+    source = source.replace(SCRIPT_MARK, textwrap.indent(script, indent))
+    return source.replace(ASSERTIONS_MARK, textwrap.indent(assertions, indent))
+
+
+def record(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, *args: str) -> tuple[str, Any]:
+    """Run ``source`` in record mode; return the one recorded file's text and the run's result."""
+    pytester.makeini(INI)
+    pytester.makepyfile(test_app=source)
+    monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
+    result = pytester.runpytest_subprocess("-p", "no:randomly", *args)
+    result.assert_outcomes(passed=1)
+    files = sorted((pytester.path / "recorded").glob("*.py"))
+    assert [f.name for f in files] == ["recorded-test_app.test_app.py"], files
+    text = files[0].read_text()
+    compile(text.replace("self.", "bigfoot."), str(files[0]), "exec")  # valid Python on its own
+    assert max(len(line) for line in text.splitlines()) <= 120, text
+    return text, result
+
+
+def replay(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, text: str) -> str:
+    """Paste the recording into ``source`` and run it with no server: it must pass."""
+    monkeypatch.delenv("BIGFOOT_RECORD", raising=False)
+    pasted = paste(source, text)
+    pytester.makepyfile(test_app=pasted)
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    assert result.ret == 0, pasted + "\n" + "\n".join(result.outlines)
+    result.assert_outcomes(passed=1)
+    return pasted
+
+
+TYPES_SQL = """
+DROP TABLE IF EXISTS rt_types, rt_users;
+CREATE TABLE rt_types (
+    i2 int2, i4 int4 PRIMARY KEY, i8 int8, num numeric(10, 2), f8 float8, t text, vc varchar(20), b bool,
+    by bytea, d date, ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb, ia int[], ta text[],
+    ip inet, net cidr, tm time, r int4range, pt point, bits varbit, missing text
+);
+INSERT INTO rt_types VALUES (
+    -2, 1, 9000000000, 12.50, 0.25, 'it''s "text"', 'short', true, '\\x00ff10', '2026-11-26', '2026-11-26 12:30:00',
+    '2026-11-26 12:30:00+01', '1 day 02:03:04', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2]}',
+    '{"b": null}', '{1,2,3}', '{"x","y z"}', '192.168.0.1', '10.0.0.0/8', '08:15:00', '[1,5)', '(1.5,2)', B'1011',
+    NULL
+);
+CREATE TABLE rt_users (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO rt_users VALUES (1, 'ada');
+"""
+
+TYPES_TEST = '''\
+import datetime
+import decimal
+import ipaddress
+import uuid
+
+import asyncpg
+import bigfoot
+
+
+async def load(host):
+    conn = await asyncpg.connect(host=host, user="app", database="shop")
+    try:
+        row = await conn.fetchrow("SELECT * FROM rt_types WHERE i4 = $1", 1)
+        rows = await conn.fetch("SELECT i4, t FROM rt_types ORDER BY i4")
+        count = await conn.fetchval("SELECT count(*) FROM rt_types")
+        status = await conn.execute("UPDATE rt_users SET name = $1 WHERE id = $2", "Ada", 1)
+        await conn.executemany("INSERT INTO rt_users VALUES ($1, $2)", [(2, "bob"), (3, "cy")])
+        try:
+            await conn.execute("INSERT INTO rt_users VALUES ($1, $2)", 1, "again")
+            duplicate = None
+        except asyncpg.UniqueViolationError as exc:
+            duplicate = exc
+        try:
+            await conn.fetch("SELECT $1::int", 1, 2)  # asyncpg refuses this itself: never reaches the server
+        except asyncpg.InterfaceError:
+            pass
+        return row, rows, count, status, duplicate
+    finally:
+        await conn.close()
+
+
+async def test_app():
+    # RECORDED SCRIPT
+    async with bigfoot:
+        row, rows, count, status, duplicate = await load("db.invalid")
+    # RECORDED ASSERTIONS
+    assert row["i2"] == -2 and row["i4"] == 1 and row["i8"] == 9000000000
+    assert row["num"] == decimal.Decimal("12.50") and row["f8"] == 0.25
+    assert row["t"] == 'it\\'s "text"' and row["vc"] == "short" and row["b"] is True
+    assert row["by"] == b"\\x00\\xff\\x10"
+    assert row["d"] == datetime.date(2026, 11, 26)
+    assert row["ts"] == datetime.datetime(2026, 11, 26, 12, 30)
+    assert row["tstz"] == datetime.datetime(2026, 11, 26, 11, 30, tzinfo=datetime.timezone.utc)
+    assert row["iv"] == datetime.timedelta(days=1, hours=2, minutes=3, seconds=4)
+    assert row["u"] == uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
+    assert row["j"] == '{"a": [1, 2]}' and row["jb"] == '{"b": null}'
+    assert row["ia"] == [1, 2, 3] and row["ta"] == ["x", "y z"]
+    assert row["ip"] == ipaddress.IPv4Address("192.168.0.1") and row["net"] == ipaddress.IPv4Network("10.0.0.0/8")
+    assert row["tm"] == datetime.time(8, 15)
+    assert row["r"] == asyncpg.Range(1, 5) and row["pt"] == asyncpg.Point(1.5, 2.0)
+    assert row["bits"] == asyncpg.BitString("1011") and row["missing"] is None
+    assert [tuple(r) for r in rows] == [(1, 'it\\'s "text"')] and count == 1
+    assert status == "UPDATE 1"
+    assert duplicate is not None and duplicate.constraint_name == "rt_users_pkey"
+    assert duplicate.detail == "Key (id)=(1) already exists."
+'''
+
+
+async def test_types_errors_and_statuses_round_trip(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    await prepare(postgres, TYPES_SQL)
+    text, result = record(pytester, monkeypatch, TYPES_TEST, f"--bigfoot-record={dsn_of(postgres)}")
+
+    # The connect arguments are the code's, not the recording DSN's; the unique violation has every field.
+    assert "assert_connect(host='db.invalid', user='app', database='shop')" in text
+    assert postgres["host"] not in text
+    assert 'postgres_error(\n' in text or "postgres_error('23505'" in text
+    for field in ("detail='Key (id)=(1) already exists.'", "constraint_name='rt_users_pkey'",
+                  "table_name='rt_users'", "schema_name='public'", "'23505'"):
+        assert field in text, field
+    assert "raised=asyncpg.UniqueViolationError" in text
+    # The call asyncpg refused client-side is neither scripted nor asserted.
+    assert "SELECT $1::int" not in text
+    # The run's report shows it too.
+    assert "bigfoot recordings" in result.stdout.str()
+    assert "test_app.py::test_app -> " in result.stdout.str()
+
+    replay(pytester, monkeypatch, TYPES_TEST, text)
+
+
+def test_split_recording_keeps_imports_with_the_script() -> None:
+    text = f"# Recorded\nimport decimal\n\n{SCRIPT_HEADER}\nA\n\n{ASSERTIONS_HEADER}\nB\n"
+    assert split_recording(text) == ("import decimal\nA\n", "B\n")
+
+
+def test_paths(tmp_path: Path) -> None:
+    from bigfoot._recording import file_name
+
+    assert file_name("tests/test_a.py::TestX::test_y[1-a b]") == "recorded-tests.test_a.TestX.test_y-1-a-b.py"
+    assert file_name("test_app.py::test_app") == "recorded-test_app.test_app.py"
