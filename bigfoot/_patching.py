@@ -64,17 +64,21 @@ class InterceptedCall:
 
     def call_original(self) -> Any:
         """Run the real function with the same arguments."""
+        patch = self.patch
+        passed = self.passed
+        # With a non-empty *args, the parameters before it can only be passed by position.
+        by_position = any(passed[name] for name in patch.listed)
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
-        patch = self.patch
-        for name, value in self.passed.items():
-            if value is NOT_GIVEN:
-                continue
+        for name, param in patch.signature.parameters.items():
+            value = passed[name]
             if name in patch.listed:
                 args.extend(value)
             elif name in patch.spread:
                 kwargs.update(value)
-            else:
+            elif by_position and param.kind is param.POSITIONAL_OR_KEYWORD:
+                args.append(param.default if value is NOT_GIVEN else value)
+            elif value is not NOT_GIVEN:
                 kwargs[name] = value
         return patch.original(*args, **kwargs)
 

@@ -85,11 +85,6 @@ def test_fields_follow_parameter_order_with_star_args_listed_and_kwargs_spread(v
     assert second.call_original() == ("real", 1, 2, (), 3, 4, {})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="core bug: call_original passes the parameters before *args by keyword, so a non-empty *args collides",
-)
 def test_call_original_with_parameters_before_a_non_empty_star_args(verifier: StrictVerifier) -> None:
     seen: list[InterceptedCall] = []
     patch = FunctionPatch(sample, SubprocessPlugin, recorder(seen))
