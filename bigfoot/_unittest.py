@@ -45,6 +45,15 @@ class BigfootMixin:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         return registration.plugin_for(self._bigfoot_require())
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Django's parallel runner pickles the test case with each failed subtest, after the test has ended: the
+        # verifier (plugins, fakes, recorded callbacks) and its context token stay behind in the worker.
+        parent = getattr(super(), "__getstate__", None)
+        state = dict(parent() if parent is not None else self.__dict__)
+        state.pop("bigfoot_verifier", None)
+        state.pop("_bigfoot_token", None)
+        return state
+
     def _bigfoot_require(self) -> StrictVerifier:
         verifier = self.__dict__.get("bigfoot_verifier")
         if verifier is None:

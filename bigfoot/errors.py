@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BigfootError",
+    "StandIn",
     "InvalidStateError",
     "NoActiveVerifierError",
     "UnmockedInteractionError",
@@ -25,8 +26,93 @@ __all__ = [
 ]
 
 
+class StandIn:
+    """What a data attribute of an error becomes when it cannot be pickled: its type's name and readable text.
+
+    Errors cross process boundaries (Django's ``--parallel`` runner, pytest-xdist, multiprocessing) by pickling.
+    An interaction or a scripted step points at its plugin and verifier, and a recorded field may hold a callback;
+    those are replaced by a ``StandIn`` that keeps ``text`` (an interaction's assertion line, a step's description,
+    or a repr) and, for interactions and steps, their plain attributes (``method``, ``fields``, ``session`` ...).
+    """
+
+    def __init__(self, kind: str, text: str, **attributes: Any) -> None:
+        self.kind = kind
+        self.text = text
+        self.__dict__.update(attributes)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StandIn) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _picklable(value: Any) -> Any:
+    """``value`` itself when it pickles, else the closest picklable version of it (never raises)."""
+    import pickle
+
+    from ._script import Step
+    from ._timeline import Interaction
+
+    if isinstance(value, BigfootError):
+        return value  # pickles through its own __reduce__
+    if isinstance(value, Interaction):
+        return StandIn(
+            "Interaction",
+            _text(value.assertion_line),
+            method=value.method,
+            fields=_picklable(value.fields),
+            session=value.session,
+            asserted=value.asserted,
+            raised=_picklable(value.raised),
+        )
+    if isinstance(value, Step):
+        return StandIn(
+            "Step",
+            _text(value.describe),
+            method=value.method,
+            session=value.session,
+            position=value.position,
+            required=value.required,
+            location=_text(lambda: value.location),
+        )
+    if type(value) in (list, tuple):
+        return type(value)(_picklable(item) for item in value)
+    if type(value) is dict:
+        return {key: _picklable(item) for key, item in value.items()}
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return StandIn(type(value).__name__, _text(lambda: repr(value)))
+    return value
+
+
+def _text(make: Any) -> str:
+    try:
+        return str(make())
+    except Exception as exc:  # a broken repr must not make pickling fail
+        return f"<unprintable: {type(exc).__name__}>"
+
+
+def _rebuild(cls: type[BigfootError], args: tuple[Any, ...], state: dict[str, Any]) -> BigfootError:
+    """Unpickle a bigfoot error without calling its keyword-only ``__init__``."""
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class BigfootError(Exception):
-    """Base class of every bigfoot error."""
+    """Base class of every bigfoot error.
+
+    Every bigfoot error pickles with its message and data attributes; attributes that cannot be pickled arrive as
+    ``StandIn`` objects.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), _picklable(self.args), _picklable(self.__dict__)))
 
 
 class InvalidStateError(BigfootError):
