@@ -21,8 +21,9 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, Awaitable, Callable
+from typing import Any
 from unittest import mock
 
 import asyncpg
@@ -44,10 +45,12 @@ Test = Callable[[], Awaitable[None]]
 async def seed_bigfoot() -> None:
     token = install(StrictVerifier())  # what the pytest plugin does for every test
     try:
-        (bigfoot.asyncpg_mock.new_session()
+        (
+            bigfoot.asyncpg_mock.new_session()
             .expect("connect", returns=None)
             .expect("fetch", returns=ROWS)
-            .expect("close", returns=None))
+            .expect("close", returns=None)
+        )
         with bigfoot:
             conn = await asyncpg.connect(**CONNECT)
             rows = await conn.fetch(QUERY)
@@ -203,8 +206,14 @@ def many_floor(n: int) -> Test:
 async def tx_bigfoot() -> None:
     token = install(StrictVerifier())
     try:
-        (bigfoot.asyncpg_mock.new_session()
-            .expect("connect").expect("begin").expect("execute", returns="INSERT 0 1").expect("commit").expect("close"))
+        (
+            bigfoot.asyncpg_mock.new_session()
+            .expect("connect")
+            .expect("begin")
+            .expect("execute", returns="INSERT 0 1")
+            .expect("commit")
+            .expect("close")
+        )
         with bigfoot:
             conn = await asyncpg.connect(**CONNECT)
             async with conn.transaction():
@@ -436,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = measure({"bigfoot": pool_bigfoot, "AsyncMock": pool_asyncmock, "floor": pool_floor}, repeat, rounds)
     many = measure(
         {"bigfoot": many_bigfoot(small), "AsyncMock": many_asyncmock(small), "floor": many_floor(small)},
-        1 if not args.quick else 1,
+        1,  # one pass of the whole script per round, quick or not
         many_rounds,
     )
     many_large = measure({"bigfoot": many_bigfoot(large)}, 1, max(3, many_rounds // 2))
@@ -454,8 +463,10 @@ def main(argv: list[str] | None = None) -> int:
         ("transaction (connect, begin, execute, commit, close)", tx, ""),
         ("pool (create, acquire, fetch, release, close)", pool, ""),
     ]
-    print(f"bigfoot benchmarks, {date.today().isoformat()}, Python {platform.python_version()}, "
-          f"{platform.machine()}, {platform.system()} {platform.release()}")
+    print(
+        f"bigfoot benchmarks, {date.today().isoformat()}, Python {platform.python_version()}, "
+        f"{platform.machine()}, {platform.system()} {platform.release()}"
+    )
     print()
     header = "| scenario | bigfoot | AsyncMock | floor (hand-written) | AsyncMock / bigfoot |"
     if real:
@@ -463,14 +474,18 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("|" + " --- |" * (header.count("|") - 1))
     for label, result, _ in rows:
-        line = (f"| {label} | {us(result['bigfoot'])} | {us(result['AsyncMock'])} | {us(result['floor'])} | "
-                f"{result['AsyncMock'] / result['bigfoot']:.1f}x |")
+        line = (
+            f"| {label} | {us(result['bigfoot'])} | {us(result['AsyncMock'])} | {us(result['floor'])} | "
+            f"{result['AsyncMock'] / result['bigfoot']:.1f}x |"
+        )
         if real:
             line += f" {us(real['seed'])} |" if result is seed else " |"
         print(line)
-    line = (f"| {small:,} queries in one test, per interaction | {us(per_small)} | "
-            f"{us(many['AsyncMock'] / (small + 2))} | {us(many['floor'] / (small + 2))} | "
-            f"{many['AsyncMock'] / many['bigfoot']:.1f}x |")
+    line = (
+        f"| {small:,} queries in one test, per interaction | {us(per_small)} | "
+        f"{us(many['AsyncMock'] / (small + 2))} | {us(many['floor'] / (small + 2))} | "
+        f"{many['AsyncMock'] / many['bigfoot']:.1f}x |"
+    )
     if real:
         line += f" {us(real['many'] / (small + 2))} |"
     print(line)
@@ -483,8 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         ("seed test >= 30x faster than AsyncMock", f"{speedup:.1f}x", speedup >= 30),
         (f"<= 5 us per interaction at {small:,} queries", us(per_small), per_small <= 5e-6),
         (f"{large:,} versus {small:,} interactions <= 12x the time", f"{ratio:.1f}x", ratio <= 12),
-        ("import bigfoot <= 25 ms above a bare interpreter", f"{(loaded - bare) * 1e3:.1f} ms",
-         loaded - bare <= 25e-3),
+        ("import bigfoot <= 25 ms above a bare interpreter", f"{(loaded - bare) * 1e3:.1f} ms", loaded - bare <= 25e-3),
         ("import bigfoot pulls in neither asyncpg nor pytest", ", ".join(pulled) or "neither", not pulled),
         (f"{10_000 if args.quick else 100_000:,} interactions under 100 MB", f"{peak:.1f} MB", peak < 100),
     ]

@@ -30,10 +30,7 @@ async def test_unknown_sku_counts_as_zero():
 
 
 async def test_reserve_unknown_sku():
-    (bigfoot.asyncpg_mock.new_session()
-        .expect("connect")
-        .expect("fetchrow", returns=None)
-        .expect("close"))
+    bigfoot.asyncpg_mock.new_session().expect("connect").expect("fetchrow", returns=None).expect("close")
 
     with bigfoot:
         with pytest.raises(inventory.OutOfStock):

@@ -10,11 +10,13 @@ import inventory
 
 class ReserveTests(bigfoot.BigfootTestCase):
     async def test_reserve_takes_items_out_of_stock(self):
-        (self.asyncpg_mock.new_session()
+        (
+            self.asyncpg_mock.new_session()
             .expect("connect")
             .expect("fetchrow", returns={"quantity": 5})
             .expect("execute", returns="UPDATE 1")
-            .expect("close"))
+            .expect("close")
+        )
 
         with bigfoot:
             left = await inventory.reserve("apple", 3)
@@ -22,16 +24,11 @@ class ReserveTests(bigfoot.BigfootTestCase):
         self.assertEqual(left, 2)
         self.asyncpg_mock.assert_connect(dsn=inventory.DSN)
         self.asyncpg_mock.assert_fetchrow(query="SELECT quantity FROM stock WHERE sku = $1", args=["apple"])
-        self.asyncpg_mock.assert_execute(
-            query="UPDATE stock SET quantity = $1 WHERE sku = $2", args=[2, "apple"]
-        )
+        self.asyncpg_mock.assert_execute(query="UPDATE stock SET quantity = $1 WHERE sku = $2", args=[2, "apple"])
         self.asyncpg_mock.assert_close()
 
     async def test_reserve_refuses_more_than_there_is(self):
-        (self.asyncpg_mock.new_session()
-            .expect("connect")
-            .expect("fetchrow", returns={"quantity": 1})
-            .expect("close"))
+        self.asyncpg_mock.new_session().expect("connect").expect("fetchrow", returns={"quantity": 1}).expect("close")
 
         with bigfoot:
             with self.assertRaises(inventory.OutOfStock):
@@ -42,10 +39,12 @@ class ReserveTests(bigfoot.BigfootTestCase):
         self.asyncpg_mock.assert_close()
 
     async def test_the_connection_is_closed_when_the_query_fails(self):
-        (self.asyncpg_mock.new_session()
+        (
+            self.asyncpg_mock.new_session()
             .expect("connect")
             .expect("fetchval", raises=asyncpg.UndefinedTableError('relation "stock" does not exist'))
-            .expect("close"))
+            .expect("close")
+        )
 
         with bigfoot:
             with self.assertRaises(asyncpg.UndefinedTableError):
@@ -58,19 +57,19 @@ class ReserveTests(bigfoot.BigfootTestCase):
 
 class ReportTests(bigfoot.BigfootTestCase):
     async def test_low_stock_lists_skus(self):
-        (self.asyncpg_mock.new_session()
+        (
+            self.asyncpg_mock.new_session()
             .expect("connect")
             .expect("fetch", returns=[{"sku": "apple"}, {"sku": "pear"}])
-            .expect("close"))
+            .expect("close")
+        )
 
         with bigfoot:
             skus = await inventory.low_stock(10)
 
         self.assertEqual(skus, ["apple", "pear"])
         self.asyncpg_mock.assert_connect(dsn=inventory.DSN)
-        self.asyncpg_mock.assert_fetch(
-            query="SELECT sku FROM stock WHERE quantity < $1 ORDER BY sku", args=[10]
-        )
+        self.asyncpg_mock.assert_fetch(query="SELECT sku FROM stock WHERE quantity < $1 ORDER BY sku", args=[10])
         self.asyncpg_mock.assert_close()
 
 
