@@ -191,3 +191,77 @@ def test_paths(tmp_path: Path) -> None:
 
     assert file_name("tests/test_a.py::TestX::test_y[1-a b]") == "recorded-tests.test_a.TestX.test_y-1-a-b.py"
     assert file_name("test_app.py::test_app") == "recorded-test_app.test_app.py"
+
+
+FLOW_SQL = """
+DROP TABLE IF EXISTS rt_items;
+CREATE TABLE rt_items (id int PRIMARY KEY, name text NOT NULL);
+"""
+
+FLOW_TEST = '''\
+import io
+
+import asyncpg
+import bigfoot
+
+
+def on_note(*args):
+    pass
+
+
+async def work(host):
+    pool = await asyncpg.create_pool(host=host, user="app", password="pool-secret", min_size=1, max_size=2)
+    async with pool:
+        async with pool.acquire() as con:
+            await con.add_listener("news", on_note)
+            async with con.transaction():
+                await con.execute("INSERT INTO rt_items VALUES ($1, $2)", 1, "one")
+                try:
+                    async with con.transaction():
+                        await con.execute("INSERT INTO rt_items VALUES ($1, $2)", 1, "again")
+                except asyncpg.UniqueViolationError:
+                    pass
+                async with con.transaction():
+                    await con.execute("INSERT INTO rt_items VALUES ($1, $2)", 2, "two")
+                ids = [row["id"] async for row in con.cursor("SELECT id FROM rt_items ORDER BY id")]
+                cursor = await con.cursor("SELECT id, name FROM rt_items WHERE id > $1 ORDER BY id", 1)
+                second = await cursor.fetchrow()
+            statement = await con.prepare("SELECT name FROM rt_items WHERE id = $1")
+            name = await statement.fetchval(2)
+            await con.remove_listener("news", on_note)
+        async with pool.acquire() as con:
+            copied_in = await con.copy_records_to_table(
+                "rt_items", records=[(3, "three"), (4, "four")], columns=["id", "name"]
+            )
+            copied_out = await con.copy_from_query("SELECT id, name FROM rt_items ORDER BY id", output=io.BytesIO())
+        total = await pool.fetchval("SELECT count(*) FROM rt_items")
+    return ids, second, name, copied_in, copied_out, total
+
+
+async def test_app():
+    # RECORDED SCRIPT
+    async with bigfoot:
+        ids, second, name, copied_in, copied_out, total = await work("db.invalid")
+    # RECORDED ASSERTIONS
+    assert ids == [1, 2] and dict(second) == {"id": 2, "name": "two"} and name == "two"
+    assert copied_in == "COPY 2" and copied_out == "COPY 4" and total == 4
+'''
+
+
+async def test_transactions_pools_cursors_and_copy_round_trip(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    await prepare(postgres, FLOW_SQL)
+    monkeypatch.setenv("BIGFOOT_RECORD", dsn_of(postgres))  # the environment variable, this time
+    text, _ = record(pytester, monkeypatch, FLOW_TEST)
+
+    # One session per checkout, in the order taken: two acquires and the shortcut's.
+    assert text.count("new_session()") == 3
+    for step in ("'acquire'", "'begin'", "'savepoint'", "'rollback_to_savepoint'", "'release_savepoint'",
+                 "'commit'", "'cursor'", "'prepare'", "'copy_records_to_table'", "'copy_from_query'", "'release'"):
+        assert f".expect({step}" in text, step
+    assert "assert_create_pool(min_size=1, max_size=2, host='db.invalid', user='app', password=ANY)" in text
+    assert "pool-secret" not in text
+    assert "assert_close_pool()" in text
+
+    replay(pytester, monkeypatch, FLOW_TEST, text)
