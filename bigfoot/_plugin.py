@@ -118,7 +118,7 @@ class BasePlugin:
                 hint,
             )
         session = self._sessions[self._next_session]
-        if not session.steps or session.steps[0].method != method:
+        if session.step_for(method) is None:
             self.check_step(session, method, fields, self.called_name(method))  # raises, with the right message
         self._next_session += 1
         return session
@@ -148,8 +148,10 @@ class BasePlugin:
         """Consume the next step of ``session`` for a call of ``method``, record it, and answer it."""
         step = session.next_step()
         if step is None or step.method != method:
-            self.check_step(session, method, fields, self.called_name(method))
-        session.pos += 1
+            step = session.step_for(method)  # past optional steps of other methods
+            if step is None:
+                self.check_step(session, method, fields, self.called_name(method))
+        session.pos = step.position
         interaction = Interaction(self._sources[method], fields, session.number)
         self._record(interaction)
         raises = step.raises

@@ -92,6 +92,17 @@ class Session:
     def next_step(self) -> Step | None:
         return self.steps[self.pos] if self.pos < len(self.steps) else None
 
+    def step_for(self, method: str) -> Step | None:
+        """The step a call of ``method`` uses: the next step, or the first of that method past optional ones."""
+        steps = self.steps
+        for i in range(self.pos, len(steps)):
+            step = steps[i]
+            if step.method == method:
+                return step
+            if step.required:
+                return None
+        return None
+
     def unused(self) -> list[Step]:
         return [step for step in self.steps[self.pos :] if step.required]
 
@@ -110,6 +121,17 @@ def _check_options(method: str, returns: Any, raises: Any, required: Any) -> Non
         raise TypeError(f"{where}: required must be True or False, got {_type_name(required)} {required!r}.")
     if raises is not None and returns is not NOT_GIVEN and returns is not None:
         raise TypeError(f"{where}: give returns or raises, not both; a step either answers or fails.")
+
+
+def _check_times(method: str, times: Any) -> None:
+    if type(times) is not int:
+        raise TypeError(
+            f"expect({method!r}): times must be a whole number of steps, got {_type_name(times)} {times!r}."
+        )
+    if times < 1:
+        raise ValueError(
+            f"expect({method!r}): times must be 1 or more, got {times}; to let a step go unused, use required=False."
+        )
 
 
 class SessionHandle:
@@ -140,15 +162,19 @@ class SessionHandle:
         returns: Any = NOT_GIVEN,
         raises: BaseException | type[BaseException] | None = None,
         required: bool = True,
+        times: int = 1,
     ) -> SessionHandle:
         """Append a step: the next call on this session must be ``method``.
 
         ``returns`` is what the call gives back (omit it for methods that return None); ``raises`` is an exception
-        class or instance to raise instead; ``required=False`` steps may go unused.
+        class or instance to raise instead; ``required=False`` steps may go unused, and a call that is not the next
+        step passes over optional steps to the one it is. ``times=N`` appends N such steps, one after another.
         """
         spec = self._specs.get(method) if type(method) is str else None
         if spec is None:
             raise ValueError(self._unknown_method(method))
+        if times != 1 or type(times) is not int:
+            _check_times(method, times)
         if raises is not None or required is not True:
             _check_options(method, returns, raises, required)
         convert = spec.convert
@@ -174,18 +200,19 @@ class SessionHandle:
         frame = sys._getframe(1)
         session = self._session
         steps = session.steps
-        steps.append(
-            Step(
-                method,
-                returns,
-                raises,
-                required,
-                session.number,
-                len(steps) + 1,
-                frame.f_code.co_filename,
-                frame.f_lineno,
+        for _ in range(times):
+            steps.append(
+                Step(
+                    method,
+                    returns,
+                    raises,
+                    required,
+                    session.number,
+                    len(steps) + 1,
+                    frame.f_code.co_filename,
+                    frame.f_lineno,
+                )
             )
-        )
         return self
 
     def _unknown_method(self, method: object) -> str:

@@ -81,3 +81,157 @@ async def test_a_password_that_differs_is_named_not_printed(verifier: StrictVeri
         "    bigfoot.asyncpg_mock.assert_connect(host='db', password='***')"
     )
     apg.assert_connect(host="db", password="hunter2")
+
+
+# -- times= ------------------------------------------------------------------------------------------------------
+
+
+async def test_times_scripts_identical_consecutive_steps(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    handle = apg.new_session().expect("connect").expect("fetchval", returns="running", times=3).expect("close")
+    assert [(step.method, step.position, step.returns, step.required) for step in handle.steps] == [
+        ("connect", 1, None, True),
+        ("fetchval", 2, "running", True),
+        ("fetchval", 3, "running", True),
+        ("fetchval", 4, "running", True),
+        ("close", 5, None, True),
+    ]
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        assert [await conn.fetchval("SELECT state FROM jobs") for _ in range(3)] == ["running"] * 3
+        await conn.close()
+    apg.assert_connect()
+    for _ in range(3):
+        apg.assert_fetchval(query="SELECT state FROM jobs", args=[])
+    apg.assert_close()
+    verifier.verify_all()
+
+
+async def test_times_with_raises_fails_each_time(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("execute", raises=asyncpg.DeadlockDetectedError, times=2)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        for _ in range(2):
+            with pytest.raises(asyncpg.DeadlockDetectedError):
+                await conn.execute("UPDATE t SET a = 1")
+    apg.assert_connect()
+    for _ in range(2):
+        apg.assert_execute(query="UPDATE t SET a = 1", args=[], raised=asyncpg.DeadlockDetectedError)
+    verifier.verify_all()
+
+
+async def test_unused_repeated_steps_are_reported_each_at_its_position(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    apg.new_session().expect("connect").expect("fetchval", returns=0, times=3)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.fetchval("SELECT 1")
+    apg.assert_connect()
+    apg.assert_fetchval(query="SELECT 1", args=[])
+    with pytest.raises(bigfoot.UnusedMocksError) as info:
+        verifier.verify_all()
+    line = test_unused_repeated_steps_are_reported_each_at_its_position.__code__.co_firstlineno + 3  # expect()
+    assert str(info.value) == (
+        "2 scripted step(s) were never used:\n"
+        f"    session #1 step 3 'fetchval' (scripted at tests/asyncpg/test_ergonomics.py:{line})\n"
+        f"    session #1 step 4 'fetchval' (scripted at tests/asyncpg/test_ergonomics.py:{line})\n"
+        "Remove them from the script, or mark optional ones with required=False."
+    )
+
+
+@pytest.mark.parametrize(
+    ("times", "error", "message"),
+    [
+        (
+            0,
+            ValueError,
+            "expect('fetch'): times must be 1 or more, got 0; to let a step go unused, use required=False.",
+        ),
+        (
+            -2,
+            ValueError,
+            "expect('fetch'): times must be 1 or more, got -2; to let a step go unused, use required=False.",
+        ),
+        (True, TypeError, "expect('fetch'): times must be a whole number of steps, got bool True."),
+        (2.0, TypeError, "expect('fetch'): times must be a whole number of steps, got float 2.0."),
+        ("3", TypeError, "expect('fetch'): times must be a whole number of steps, got str '3'."),
+    ],
+)
+def test_times_must_be_a_positive_int(apg: AsyncpgPlugin, times: object, error: type[Exception], message: str) -> None:
+    handle = apg.new_session()
+    with pytest.raises(error) as info:
+        handle.expect("fetch", returns=[], times=times)  # type: ignore[arg-type]
+    assert str(info.value) == message
+    assert handle.steps == []
+
+
+async def test_optional_steps_are_passed_over_but_required_ones_are_not(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    apg.new_session().expect("connect").expect("execute", returns="SET", required=False).expect("fetch", returns=[])
+    apg.new_session().expect("connect").expect("execute", returns="SET").expect("fetch", returns=[])
+    with verifier.sandbox():
+        first = await asyncpg.connect()
+        assert await first.fetch("SELECT 1") == []  # the optional SET is passed over
+        second = await asyncpg.connect()
+        with pytest.raises(bigfoot.UnmockedInteractionError, match="but the script expects 'execute' next"):
+            await second.fetch("SELECT 1")
+        await second.execute("SET x = 1")
+        await second.fetch("SELECT 1")
+    for item in verifier.interactions:
+        item.asserted = True
+    verifier._unmocked.clear()
+    verifier.verify_all()
+
+
+async def heartbeat(conn: asyncpg.Connection, stop: object) -> int:
+    import asyncio
+
+    beats = 0
+    while not stop.is_set():  # type: ignore[attr-defined]
+        await conn.execute("UPDATE workers SET seen = now() WHERE id = $1", 1)
+        beats += 1
+        await asyncio.sleep(0)
+    await conn.close()
+    return beats
+
+
+@pytest.mark.parametrize("ticks", [0, 1, 5])
+async def test_an_open_ended_loop_scripted_with_an_optional_surplus(
+    verifier: StrictVerifier, apg: AsyncpgPlugin, ticks: int
+) -> None:
+    import asyncio
+
+    (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", returns="UPDATE 1", times=10, required=False)
+        .expect("close")
+    )
+    stop = asyncio.Event()
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        task = asyncio.ensure_future(heartbeat(conn, stop))
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        stop.set()
+        beats = await task
+    assert beats <= 10 and (beats > 0) is (ticks > 0)  # the loop ran as long as the test let it
+    apg.assert_connect()
+    for _ in range(beats):
+        apg.assert_execute(query="UPDATE workers SET seen = now() WHERE id = $1", args=[1])
+    apg.assert_close()
+    verifier.verify_all()
+
+
+async def test_a_loop_that_outruns_its_ceiling_still_fails(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    import asyncio
+
+    apg.new_session().expect("connect").expect("execute", returns="UPDATE 1", times=2, required=False).expect("close")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(bigfoot.UnmockedInteractionError, match="but the script expects 'close' next"):
+            await heartbeat(conn, asyncio.Event())
+    verifier._unmocked.clear()
+    for item in verifier.interactions:
+        item.asserted = True
