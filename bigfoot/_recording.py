@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -163,3 +164,37 @@ def finish(verifier: StrictVerifier, test_id: str, *, partial: bool = False) -> 
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
     return Recording(test_id, path, text, partial)
+
+
+# -- the unittest mixin's part (the pytest plugin has its own, with pytest's option and report) -------------------
+
+
+def start_test(verifier: StrictVerifier, test: object) -> None:
+    """Put ``verifier`` in record mode if ``BIGFOOT_RECORD`` is set; a bad target stops the run at this test.
+
+    The run is stopped through the result of the running test (``result.stop()``, which unittest and Django's runner
+    honour), and the test errors with the message.
+    """
+    where = target()
+    if where is None:
+        return
+    try:
+        check_target(where)
+    except RecordTargetError:
+        result = getattr(getattr(test, "_outcome", None), "result", None)
+        if result is not None:
+            result.stop()
+        raise
+    verifier.record_target = where
+
+
+def finish_test(verifier: StrictVerifier, test: object) -> Recording | None:
+    """Write the recording of a unittest test and show it on stderr, where unittest reports."""
+    outcome = getattr(test, "_outcome", None)
+    partial = not getattr(outcome, "success", True)
+    test_id = getattr(test, "id", lambda: type(test).__qualname__)()
+    recording = finish(verifier, test_id, partial=partial)
+    if recording is not None:
+        state = " (PARTIAL: the test failed)" if partial else ""
+        sys.stderr.write(f"\nbigfoot recorded {test_id}{state} -> {recording.path}\n{recording.text}")
+    return recording

@@ -7,7 +7,7 @@ import unittest
 from contextvars import Token
 from typing import Any
 
-from . import _registry
+from . import _recording, _registry
 from ._current import install, uninstall
 from ._verifier import StrictVerifier
 
@@ -68,6 +68,7 @@ class BigfootMixin:
     def _bigfoot_start(self) -> None:
         verifier = StrictVerifier()
         verifier.hint_owner = "self"
+        _recording.start_test(verifier, self)
         self.bigfoot_verifier = verifier
         self._bigfoot_token = install(verifier)
 
@@ -79,6 +80,8 @@ class BigfootMixin:
             self.bigfoot_verifier.verify_all()
         finally:
             uninstall(token)
+            if self.bigfoot_verifier.record_target is not None:
+                _recording.finish_test(self.bigfoot_verifier, self)
 
     def setUp(self) -> None:
         if not _is_isolated_async(self):

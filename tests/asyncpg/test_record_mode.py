@@ -8,6 +8,10 @@ test still connects to a host that does not exist.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -49,11 +53,14 @@ def split_recording(text: str) -> tuple[str, str]:
     return "\n".join([*imports, script.strip()]) + "\n", assertions.strip() + "\n"
 
 
-def paste(source: str, text: str, indent: str = "    ") -> str:
+def paste(source: str, text: str) -> str:
+    """``source`` with the marker lines replaced by the recording's two blocks, at the markers' indentation."""
     script, assertions = split_recording(text)
-    assert SCRIPT_MARK in source and ASSERTIONS_MARK in source
-    source = source.replace(SCRIPT_MARK, textwrap.indent(script, indent))
-    return source.replace(ASSERTIONS_MARK, textwrap.indent(assertions, indent))
+    for mark, block in ((SCRIPT_MARK, script), (ASSERTIONS_MARK, assertions)):
+        found = re.search(rf"^( *){re.escape(mark.strip())}\n", source, flags=re.MULTILINE)
+        assert found is not None, mark
+        source = source.replace(found[0], textwrap.indent(block, found[1]), 1)
+    return source
 
 
 def record(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, *args: str) -> tuple[str, Any]:
@@ -265,3 +272,97 @@ async def test_transactions_pools_cursors_and_copy_round_trip(
     assert "assert_close_pool()" in text
 
     replay(pytester, monkeypatch, FLOW_TEST, text)
+
+
+PEOPLE_SQL = """
+DROP TABLE IF EXISTS rt_people;
+CREATE TABLE rt_people (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO rt_people VALUES (1, 'ada'), (2, 'bob');
+"""
+
+UNITTEST_TEST = """\
+import logging
+import unittest
+
+import asyncpg
+import bigfoot
+
+logging.getLogger("asyncio").setLevel(logging.ERROR)
+
+
+class AppTest(bigfoot.BigfootMixin, unittest.IsolatedAsyncioTestCase):
+    async def test_app(self):
+        # RECORDED SCRIPT
+        async with bigfoot:
+            conn = await asyncpg.connect(host="db.invalid", database="shop")
+            names = [row["name"] for row in await conn.fetch("SELECT name FROM rt_people WHERE id > $1 ORDER BY id", 0)]
+            await conn.close()
+        # RECORDED ASSERTIONS
+        self.assertEqual(names, ["ada", "bob"])
+
+
+if __name__ == "__main__":
+    unittest.main()
+"""
+
+DJANGO_TEST = """\
+import logging
+import unittest
+
+import django
+from django.conf import settings
+
+settings.configure(DATABASES={}, INSTALLED_APPS=[])
+django.setup()
+
+import asyncpg
+import bigfoot
+from django.test import SimpleTestCase
+
+logging.getLogger("asyncio").setLevel(logging.ERROR)
+
+
+class AppTest(bigfoot.BigfootMixin, SimpleTestCase):
+    async def test_app(self):
+        # RECORDED SCRIPT
+        async with bigfoot:
+            conn = await asyncpg.connect(host="db.invalid", database="shop")
+            count = await conn.fetchval("SELECT count(*) FROM rt_people")
+            await conn.close()
+        # RECORDED ASSERTIONS
+        self.assertEqual(count, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
+"""
+
+
+def run_module(folder: Path, source: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    (folder / "test_app.py").write_text(source)
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("BIGFOOT_RECORD")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "test_app.py"], cwd=folder, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("source", [UNITTEST_TEST, DJANGO_TEST], ids=["unittest", "django"])
+async def test_unittest_and_django_round_trip(
+    postgres: dict[str, str], tmp_path: Path, source: str  # noqa: F811
+) -> None:
+    await prepare(postgres, PEOPLE_SQL)
+    recorded = tmp_path / "recorded"
+    run = run_module(tmp_path, source, {"BIGFOOT_RECORD": dsn_of(postgres), "BIGFOOT_RECORD_DIR": str(recorded)})
+    assert run.returncode == 0, run.stderr
+    files = sorted(recorded.glob("*.py"))
+    assert [f.name for f in files] == ["recorded-__main__.AppTest.test_app.py"]
+    text = files[0].read_text()
+    assert "self.asyncpg_mock.new_session()" in text and "bigfoot.asyncpg_mock" not in text
+    assert "self.asyncpg_mock.assert_connect(host='db.invalid', database='shop')" in text
+    assert f"-> {files[0]}" in run.stderr and text in run.stderr  # unittest's report shows it
+
+    pasted = paste(source, text)
+    replayed = run_module(tmp_path, pasted, {})
+    assert replayed.returncode == 0, pasted + replayed.stderr
+    assert "Ran 1 test" in replayed.stderr and "OK" in replayed.stderr
