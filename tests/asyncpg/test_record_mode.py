@@ -366,3 +366,107 @@ async def test_unittest_and_django_round_trip(
     replayed = run_module(tmp_path, pasted, {})
     assert replayed.returncode == 0, pasted + replayed.stderr
     assert "Ran 1 test" in replayed.stderr and "OK" in replayed.stderr
+
+
+SECRETS_TEST = '''\
+import asyncpg
+import bigfoot
+
+
+async def test_app():
+    # RECORDED SCRIPT
+    async with bigfoot:
+        a = await asyncpg.connect("postgresql://app:dsn-secret@db.invalid/shop?sslpassword=ssl-secret")
+        b = await asyncpg.connect(host="db.invalid", user="app", password="kw-secret")
+        values = [await a.fetchval("SELECT 1"), await b.fetchval("SELECT 2")]
+        await a.close()
+        await b.close()
+    # RECORDED ASSERTIONS
+    assert values == [1, 2]
+'''
+
+
+async def test_no_secret_reaches_the_recording_or_the_report(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    # The server trusts every local connection, so the recording DSN's own password is accepted and unused.
+    target = f"postgresql://{postgres['user']}:rec-secret@/{postgres['database']}?host={postgres['host']}"
+    text, result = record(pytester, monkeypatch, SECRETS_TEST, f"--bigfoot-record={target}")
+    output = result.stdout.str() + result.stderr.str()
+    for secret in ("dsn-secret", "ssl-secret", "kw-secret", "rec-secret"):
+        assert secret not in text and secret not in output, secret
+    assert "assert_connect(dsn=ANY)" in text
+    assert "assert_connect(host='db.invalid', user='app', password=ANY)" in text
+    replay(pytester, monkeypatch, SECRETS_TEST, text)
+
+
+TWO_TESTS = '''\
+import asyncpg
+import bigfoot
+
+
+async def test_first():
+    async with bigfoot:
+        await asyncpg.connect(host="db.invalid")
+
+
+async def test_second():
+    pass
+'''
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("postgresql://postgres:bad-secret@/no_such_db?host={host}", 'database "no_such_db" does not exist'),
+        ("postgresql://postgres:bad-secret@127.0.0.1:1/postgres", "Connect call failed"),
+    ],
+    ids=["missing-database", "unreachable"],
+)
+def test_a_bad_target_stops_the_run_with_one_message_and_no_password(
+    postgres: dict[str, str], pytester: pytest.Pytester, target: str, reason: str  # noqa: F811
+) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_app=TWO_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", f"--bigfoot-record={target.format(**postgres)}")
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, output
+    assert output.count("bigfoot record mode cannot use") == 1 and reason in output, output
+    assert "bad-secret" not in output and "postgres:***@" in output
+    result.assert_outcomes()  # stopped before any test ran
+
+
+def test_a_bad_target_stops_a_unittest_run(postgres: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    source = UNITTEST_TEST.replace("    async def test_app(self):", "    def test_0(self):\n        pass\n\n"
+                                   "    async def test_app(self):")
+    target = f"postgresql://postgres:bad-secret@/no_such_db?host={postgres['host']}"
+    run = run_module(tmp_path, source, {"BIGFOOT_RECORD": target, "BIGFOOT_RECORD_DIR": str(tmp_path / "rec")})
+    assert run.returncode == 1
+    assert "Ran 1 test" in run.stderr and 'database "no_such_db" does not exist' in run.stderr, run.stderr
+    assert "bad-secret" not in run.stderr
+    assert not (tmp_path / "rec").exists()
+
+
+CRASH_TEST = '''\
+import asyncpg
+import bigfoot
+
+
+async def test_app():
+    async with bigfoot:
+        conn = await asyncpg.connect(host="db.invalid")
+        assert await conn.fetchval("SELECT 41") == 42
+'''
+
+
+def test_a_crashing_test_still_writes_its_recording_marked_partial(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_app=CRASH_TEST)
+    monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
+    result = pytester.runpytest_subprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
+    result.assert_outcomes(failed=1)
+    text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
+    assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
+    assert "(PARTIAL: the test failed)" in result.stdout.str()

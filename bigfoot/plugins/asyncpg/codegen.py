@@ -116,7 +116,8 @@ class Writer:
             return f"asyncpg.Point({value.x!r}, {value.y!r})"
         if isinstance(value, types.Circle):
             self.imports.add("import asyncpg")
-            return f"asyncpg.Circle({self.atom(value.center)}, {value.radius!r})"
+            center = value[0]
+            return f"asyncpg.Circle(({center[0]!r}, {center[1]!r}), {value[1]!r})"
         if isinstance(value, (types.Box, types.LineSegment)):
             self.imports.add("import asyncpg")
             return f"asyncpg.{type(value).__name__}({self.atom(value[0])}, {self.atom(value[1])})"
@@ -126,7 +127,7 @@ class Writer:
         if isinstance(value, (types.Path, types.Polygon)):
             self.imports.add("import asyncpg")
             points = ", ".join(self.atom(point) for point in value)
-            closed = f", is_closed={value.is_closed!r}" if isinstance(value, types.Path) else ""
+            closed = "" if isinstance(value, types.Polygon) else f", is_closed={value.is_closed!r}"
             return f"asyncpg.{type(value).__name__}({points}{closed})"
         raise Unrenderable(value)
 

@@ -1,0 +1,90 @@
+"""Record mode's literals: every value a row can hold is written as code that evaluates back to an equal value."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import ipaddress
+import uuid
+
+import asyncpg
+import pytest
+
+from bigfoot.plugins.asyncpg.codegen import Writer, _split, error_literal
+from bigfoot.plugins.asyncpg.plugin import postgres_error
+
+VALUES = [
+    None,
+    True,
+    -3,
+    2.5,
+    float("inf"),
+    "it's \"quoted\"\n",
+    b"\x00\xff",
+    decimal.Decimal("-12.50"),
+    decimal.Decimal("NaN"),
+    datetime.date(2026, 1, 2),
+    datetime.datetime(2026, 1, 2, 3, 4, 5, 6),
+    datetime.datetime(2026, 1, 2, tzinfo=datetime.timezone(datetime.timedelta(hours=-5))),
+    datetime.time(1, 2, 3),
+    datetime.timedelta(days=-1, microseconds=5),
+    uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+    ipaddress.IPv6Address("::1"),
+    ipaddress.IPv4Interface("10.1.2.3/24"),
+    ipaddress.IPv6Network("2001:db8::/32"),
+    [[1, 2], [3, None]],
+    (1,),
+    {"a": [1, {"b": 2}]},
+    asyncpg.Range(empty=True),
+    asyncpg.Range(None, datetime.date(2026, 1, 1), upper_inc=True),
+    asyncpg.BitString("10110"),
+    asyncpg.Point(1, -2.5),
+    asyncpg.Box((1, 2), (0, 0)),
+    asyncpg.LineSegment((1, 2), (3, 4)),
+    asyncpg.Line(1, 2, 3),
+    asyncpg.Circle((1, 2), 3),
+    asyncpg.Path((0, 0), (1, 1), is_closed=True),
+    asyncpg.Polygon((0, 0), (1, 0), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_each_literal_evaluates_back_to_the_value(value: object) -> None:
+    writer = Writer()
+    code = writer.value(value)
+    namespace: dict[str, object] = {}
+    exec("\n".join(sorted(writer.imports)), namespace)
+    result = eval(code, namespace)
+    if isinstance(value, decimal.Decimal) and value.is_nan():
+        assert isinstance(result, decimal.Decimal) and result.is_nan()
+    else:
+        assert result == value and type(result) is type(value), code
+
+
+def test_what_has_no_literal_and_secrets_become_any() -> None:
+    writer = Writer()
+    assert writer.value(object()) == "ANY"
+    assert writer.value(iter([1])) == "ANY"
+    assert writer.value("s3cret", "password") == "ANY"
+    assert writer.value("postgresql://u:pw@h/d", "dsn") == "ANY"
+    assert writer.value("postgresql://u@h/d", "dsn") == "'postgresql://u@h/d'"
+    assert writer.imports == {"from unittest.mock import ANY"}
+
+
+def test_every_field_of_a_server_error_comes_back() -> None:
+    error = postgres_error(
+        "22P02", "invalid input", detail="d", hint="h", position="8", internal_position="2", internal_query="q",
+        context="c", schema_name="s", table_name="t", column_name="col", data_type_name="int4",
+        constraint_name="k", server_source_filename="f.c", server_source_line="1", server_source_function="fn",
+        severity="FATAL", severity_en="FATAL",
+    )
+    code = error_literal(Writer(), "", error)
+    again = eval(code, {"postgres_error": postgres_error})
+    assert type(again) is type(error) and again.as_dict() == error.as_dict()
+
+
+def test_long_code_is_split_at_its_outermost_brackets() -> None:
+    code = "f(" + ", ".join(f"'{'x' * 20}{i}'" for i in range(8)) + ", {'a': '(,)'})"
+    lines = _split(code, "", "")
+    assert lines[0] == "f(" and lines[-1] == ")" and all(len(line) <= 120 for line in lines)
+    assert eval("\n".join(lines), {"f": lambda *a: a})[-1] == {"a": "(,)"}
