@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 ACTIVE: ContextVar[Sandbox | None] = ContextVar("bigfoot_active_sandbox", default=None)
 
+_open: set[Sandbox] = set()
+"""Every sandbox entered and not yet closed, so a runner can close those a test abandoned (see close_open)."""
+
 _NEW, _OPEN, _CLOSED = 0, 1, 2
 
 
@@ -72,6 +75,7 @@ class Sandbox:
         _patching.acquire()
         self._token = ACTIVE.set(self)
         self._state = _OPEN
+        _open.add(self)
         return self.verifier
 
     def __exit__(
@@ -92,6 +96,7 @@ class Sandbox:
         if self._state != _OPEN:
             return
         self._state = _CLOSED
+        _open.discard(self)
         token, self._token = self._token, None
         try:
             if token is not None and ACTIVE.get() is self:
@@ -107,13 +112,7 @@ class Sandbox:
 
     def _mark_surfaced(self, exc: BaseException) -> None:
         """An unmocked-call error that left the block reached the test: verification need not report it again."""
-        seen: set[int] = set()
-        current: BaseException | None = exc
-        while current is not None and id(current) not in seen:
-            seen.add(id(current))
-            if isinstance(current, UnmockedInteractionError):
-                self.verifier._surfaced(current)
-            current = current.__cause__ or current.__context__
+        mark_surfaced(self.verifier, exc)
 
     def refuse_closed(self, called: str) -> InvalidStateError:
         return InvalidStateError(
@@ -125,3 +124,39 @@ class Sandbox:
     def __repr__(self) -> str:
         state = ("new", "open", "closed")[self._state]
         return f"<bigfoot Sandbox {state}, opened at {self.opened_at}>"
+
+
+def mark_surfaced(verifier: StrictVerifier, exc: BaseException) -> None:
+    """Every unmocked-call error inside ``exc`` reached the test, so ``verify_all()`` need not report it again.
+
+    "Inside" follows ``__cause__`` and ``__context__`` chains and the members of exception groups (``asyncio.TaskGroup``
+    raises an ``ExceptionGroup``; on Python 3.10 the ``exceptiongroup`` backport's groups, or any exception with a
+    tuple of member exceptions in ``exceptions``), to any depth.
+    """
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, UnmockedInteractionError):
+            verifier._surfaced(current)
+        pending.append(current.__cause__)
+        pending.append(current.__context__)
+        members = getattr(current, "exceptions", None)
+        if isinstance(members, (tuple, list)):
+            pending.extend(members)
+
+
+def close_open(verifier: StrictVerifier) -> int:
+    """Close every sandbox of ``verifier`` still open; returns how many there were.
+
+    The runners call this when a test ends, before verifying: a task abandoned inside a sandbox (its event loop
+    closed without cancelling it) would otherwise keep the libraries patched until the garbage collector finalizes
+    the task. A later call from such a task is refused like any call from a closed sandbox.
+    """
+    abandoned = [sandbox for sandbox in list(_open) if sandbox.verifier is verifier]
+    for sandbox in abandoned:
+        sandbox.close()
+    return len(abandoned)

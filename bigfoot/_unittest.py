@@ -9,6 +9,7 @@ from typing import Any
 
 from . import _recording, _registry
 from ._current import install, uninstall
+from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
@@ -77,11 +78,22 @@ class BigfootMixin:
         if token is None:
             return
         try:
+            close_open(self.bigfoot_verifier)
             self.bigfoot_verifier.verify_all()
         finally:
             uninstall(token)
             if self.bigfoot_verifier.record_target is not None:
                 _recording.finish_test(self.bigfoot_verifier, self)
+
+    def _callTestMethod(self, method: Any) -> None:
+        try:
+            super()._callTestMethod(method)  # type: ignore[misc]
+        except BaseException as exc:
+            # The test failed with it: unmocked calls inside (chained or in an exception group) were seen.
+            verifier = self.__dict__.get("bigfoot_verifier")
+            if verifier is not None:
+                mark_surfaced(verifier, exc)
+            raise
 
     def setUp(self) -> None:
         if not _is_isolated_async(self):

@@ -12,6 +12,7 @@ import pytest
 
 from . import _recording
 from ._current import install, uninstall
+from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
 
 _FAILED = pytest.StashKey[bool]()
@@ -37,6 +38,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except BaseException as exc:
+        # The test failed with it: unmocked calls inside (chained or in an exception group) were seen, not swallowed.
+        verifier = getattr(item, "funcargs", {}).get("bigfoot_verifier")
+        if isinstance(verifier, StrictVerifier):
+            mark_surfaced(verifier, exc)
+        raise
+
+
 @pytest.fixture(autouse=True)
 def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]:
     """This test's verifier; ``bigfoot.asyncpg_mock`` and ``with bigfoot:`` use it. Verified at teardown."""
@@ -52,6 +65,7 @@ def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]
     try:
         yield verifier
         __tracebackhide__ = True
+        close_open(verifier)
         verifier.verify_all()
     finally:
         uninstall(token)
