@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, NoReturn, TypeVar
 
+from ._omittable import omittable
 from ._render import bullet_list, call_args
 from ._script import Session, SessionHandle, Step, StepSpec
 from ._timeline import Interaction, Source
@@ -51,6 +52,9 @@ class BasePlugin:
     step_specs: ClassVar[Mapping[str, StepSpec]] = {}
     recorded_only: ClassVar[Mapping[str, str]] = {}
     """Interactions recorded without a step, with the hint given to anyone who tries to script them."""
+    field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    """Per step name (recorded-only ones too), the library's own parameter defaults: a recorded field holding its
+    default may be left out of an assertion, and paste-ready lines leave it out (see ``bigfoot._omittable``)."""
 
     def __init__(self, verifier: StrictVerifier) -> None:
         verifier._register_plugin(self)
@@ -201,8 +205,13 @@ class BasePlugin:
         return f"{self._verifier.hint_owner}.{self.hint_name}."
 
     def assertion_line(self, interaction: Interaction) -> str:
-        """The assertion call that matches ``interaction``, ready to paste."""
-        return f"{self.hint_prefix()}assert_{interaction.source.name}({call_args(interaction.fields)})"
+        """The assertion call that matches ``interaction``, ready to paste (fields at their defaults left out)."""
+        fields = interaction.fields
+        if self.field_defaults:
+            skip = omittable(interaction)
+            if skip:
+                fields = {name: value for name, value in fields.items() if name not in skip}
+        return f"{self.hint_prefix()}assert_{interaction.source.name}({call_args(fields)})"
 
     def source(self, method: str) -> Source:
         """The interaction source for ``method`` (what ``verifier.assert_interaction`` takes)."""

@@ -235,3 +235,85 @@ async def test_a_loop_that_outruns_its_ceiling_still_fails(verifier: StrictVerif
     verifier._unmocked.clear()
     for item in verifier.interactions:
         item.asserted = True
+
+
+# -- asyncpg's defaults may be left out of assertions --------------------------------------------------------------
+
+
+async def fetch_all(conn: asyncpg.Connection, query: str, *args: object) -> list[object]:
+    """A wrapper of the kind applications have: it always passes the timeout, None unless told otherwise."""
+    return list(await conn.fetch(query, *args, timeout=None, record_class=None))
+
+
+async def test_arguments_at_asyncpgs_defaults_need_not_be_asserted(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    apg.new_session().expect("connect").expect("fetch", returns=[]).expect("fetchval", returns=1).expect("close")
+    with verifier.sandbox():
+        conn = await asyncpg.connect(host="db", timeout=60, loop=None)
+        await fetch_all(conn, "SELECT * FROM t WHERE a = $1", 1)
+        await conn.fetchval("SELECT 1", column=0, timeout=5)
+        await conn.close(timeout=None)
+    assert verifier.interactions[1].fields == {
+        "query": "SELECT * FROM t WHERE a = $1",
+        "args": [1],
+        "timeout": None,
+        "record_class": None,
+    }
+    lines = [item.assertion_line() for item in verifier.interactions]
+    assert lines == [
+        "bigfoot.asyncpg_mock.assert_connect(host='db')",
+        "bigfoot.asyncpg_mock.assert_fetch(query='SELECT * FROM t WHERE a = $1', args=[1])",
+        "bigfoot.asyncpg_mock.assert_fetchval(query='SELECT 1', args=[], timeout=5)",
+        "bigfoot.asyncpg_mock.assert_close()",
+    ]
+    apg.assert_connect(host="db")
+    apg.assert_fetch(query="SELECT * FROM t WHERE a = $1", args=[1])
+    with pytest.raises(bigfoot.MissingAssertionFieldsError) as info:
+        apg.assert_fetchval(query="SELECT 1", args=[])  # timeout=5 is not asyncpg's default
+    assert str(info.value) == (
+        "assert_fetchval() left out recorded field(s): timeout. Every field the call passed must be asserted; the "
+        "complete assertion is:\n    bigfoot.asyncpg_mock.assert_fetchval(query='SELECT 1', args=[], timeout=5)"
+    )
+    apg.assert_fetchval(query="SELECT 1", args=[], column=0, timeout=5)
+    apg.assert_close(timeout=None)
+    verifier.verify_all()
+
+
+async def test_a_default_given_in_an_assertion_is_still_checked(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("fetch", returns=[])
+    with verifier.sandbox():
+        await fetch_all(await asyncpg.connect(), "SELECT 1")
+    apg.assert_connect()
+    with pytest.raises(InteractionMismatchError) as info:
+        apg.assert_fetch(query="SELECT 1", args=[], timeout=5)
+    assert str(info.value).splitlines()[1:] == [
+        "    timeout: expected 5, actual None",
+        "It was recorded as:",
+        "    bigfoot.asyncpg_mock.assert_fetch(query='SELECT 1', args=[])",
+    ]
+    with verifier.in_any_order():
+        apg.assert_fetch(query="SELECT 1", args=[])
+
+
+async def test_create_pool_with_asyncpgs_defaults(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool("postgresql://db/app", loop=None, min_size=2, max_size=10, timeout=60)
+        await pool.close()
+    apg.assert_create_pool(dsn="postgresql://db/app", min_size=2)
+    apg.assert_close_pool()
+    verifier.verify_all()
+
+
+def test_the_defaults_come_from_asyncpgs_signatures() -> None:
+    import inspect
+
+    from bigfoot.plugins.asyncpg.signature_defaults import FIELD_DEFAULTS
+
+    connect = inspect.signature(asyncpg.connect).parameters
+    assert FIELD_DEFAULTS["connect"]["timeout"] == connect["timeout"].default
+    assert FIELD_DEFAULTS["connect"]["connection_class"] is asyncpg.connection.Connection
+    assert FIELD_DEFAULTS["fetchval"] == {"column": 0, "timeout": None}
+    assert FIELD_DEFAULTS["create_pool"]["loop"] is None
+    assert "query" not in FIELD_DEFAULTS["fetch"] and "close_pool" not in FIELD_DEFAULTS
+    assert AsyncpgPlugin.field_defaults is FIELD_DEFAULTS

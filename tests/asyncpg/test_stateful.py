@@ -31,6 +31,16 @@ RETURNS = {"execute": "SELECT 1", "fetch": [{"a": 1}], "fetchrow": {"a": 1}, "fe
 ALL_STEPS = ["connect", *QUERY_METHODS, "close"]
 
 
+def step_for(script: list[tuple[str, bool]], position: int, method: str) -> int | None:
+    """The index of the step a call of ``method`` uses: the next one, or the first of its kind past optional ones."""
+    for index in range(position, len(script)):
+        if script[index][0] == method:
+            return index
+        if script[index][1]:
+            return None
+    return None
+
+
 class ScriptedSessions(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
@@ -70,7 +80,8 @@ class ScriptedSessions(RuleBasedStateMachine):
 
     @rule()
     def connect(self) -> None:
-        expected_ok = self.taken < len(self.scripts) and self.scripts[self.taken][0][0] == "connect"
+        target = step_for(self.scripts[self.taken], 0, "connect") if self.taken < len(self.scripts) else None
+        expected_ok = target is not None
         before = len(self.verifier.interactions)
         try:
             connection = self.run(asyncpg.connect, "postgresql://u@h/d")
@@ -81,7 +92,7 @@ class ScriptedSessions(RuleBasedStateMachine):
         assert expected_ok
         self.connection = connection
         self.connection_session = self.taken
-        self.used[self.taken] = 1
+        self.used[self.taken] = (target or 0) + 1
         self.taken += 1
         self.closed = False
         self.recorded += 1
@@ -97,7 +108,7 @@ class ScriptedSessions(RuleBasedStateMachine):
             assert self.run(self.connection.close) is None
             assert len(self.verifier.interactions) == before
             return
-        next_method = script[position][0] if position < len(script) else None
+        target = step_for(script, position, method)
         if method == "close":
             call = self.connection.close
             args: tuple[Any, ...] = ()
@@ -111,13 +122,13 @@ class ScriptedSessions(RuleBasedStateMachine):
             assert len(self.verifier.interactions) == before
             return
         except UnmockedInteractionError:
-            assert next_method != method
+            assert target is None
             assert len(self.verifier.interactions) == before
             if method == "close":
                 self.closed = True  # asyncpg closes even when close() fails
             return
-        assert next_method == method and not self.closed
-        self.used[session] = position + 1
+        assert target is not None and not self.closed
+        self.used[session] = target + 1
         self.recorded += 1
         assert len(self.verifier.interactions) == before + 1
         if method == "close":

@@ -24,6 +24,7 @@ from ..._verifier import StrictVerifier
 from . import interception
 from .connection import Connection
 from .pool import Pool
+from .signature_defaults import FIELD_DEFAULTS
 from .steps import RECORDED_ONLY, SPECS
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ class AsyncpgPlugin(BasePlugin):
     hint_name: ClassVar[str] = "asyncpg_mock"
     step_specs: ClassVar[Mapping[str, StepSpec]] = SPECS
     recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
+    field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = FIELD_DEFAULTS
 
     # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...);
     # BasePlugin.__getattr__ makes them on first use.
