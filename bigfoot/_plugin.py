@@ -111,7 +111,7 @@ class BasePlugin:
         """Hand the next queued session to a new connection whose first call is ``method``."""
         if self._next_session >= len(self._sessions):
             spec = self.step_specs[method]
-            hint = f"{self.hint_prefix()}new_session(){spec.hint()}"
+            hint = f"{self.hint_prefix()}new_session(){spec.hint(fields)}"
             raise self.unmocked(
                 f"Unmocked call: {self.called_name(method)}({call_args(fields)}), but no session is queued.\n"
                 f"Script one before the code runs:\n{bullet_list([hint])}",
@@ -137,7 +137,7 @@ class BasePlugin:
             problem = f"which has no steps left (its last step {steps[-1].describe()})"
         else:
             problem = "which has no steps scripted"
-        hint = self.step_specs[method].hint()
+        hint = self.step_specs[method].hint(fields)
         raise self.unmocked(
             f"Unmocked call: {called}({call_args(fields)}) on session #{session.number}, {problem}.\n"
             f"If the call is right, script it at that point of session #{session.number}:\n{bullet_list([hint])}",

@@ -21,19 +21,27 @@ class StepSpec:
     reason when the shape is wrong. A spec without ``convert`` belongs to a method that returns None.
     """
 
-    __slots__ = ("name", "convert", "shape", "example")
+    __slots__ = ("name", "convert", "shape", "example", "example_for")
 
     def __init__(
-        self, name: str, convert: Callable[[Any], Any] | None = None, shape: str = "", example: str = "None"
+        self,
+        name: str,
+        convert: Callable[[Any], Any] | None = None,
+        shape: str = "",
+        example: str = "None",
+        example_for: Callable[[Mapping[str, Any]], str | None] | None = None,
     ) -> None:
         self.name = name
         self.convert = convert
         self.shape = shape
         self.example = example
+        self.example_for = example_for
+        """Makes the example ``returns`` from the fields of the call being hinted (None: use ``example``)."""
 
-    def hint(self) -> str:
-        """The ``.expect(...)`` call that scripts this step."""
-        return f'.expect("{self.name}", returns={self.example})'
+    def hint(self, fields: Mapping[str, Any] | None = None) -> str:
+        """The ``.expect(...)`` call that scripts this step, for a call with ``fields`` when they are known."""
+        example = self.example_for(fields) if fields is not None and self.example_for is not None else None
+        return f'.expect("{self.name}", returns={example or self.example})'
 
 
 class Step:

@@ -8,6 +8,7 @@ import pytest
 import bigfoot
 from bigfoot import InteractionMismatchError, StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin
+from bigfoot.plugins.asyncpg.placeholders import expected_arguments
 
 REPORT = """
     SELECT region, sum(total) AS revenue
@@ -317,3 +318,56 @@ def test_the_defaults_come_from_asyncpgs_signatures() -> None:
     assert FIELD_DEFAULTS["create_pool"]["loop"] is None
     assert "query" not in FIELD_DEFAULTS["fetch"] and "close_pool" not in FIELD_DEFAULTS
     assert AsyncpgPlugin.field_defaults is FIELD_DEFAULTS
+
+
+# -- execute hints suggest the statement's own status -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("INSERT INTO users (name) VALUES ($1)", "INSERT 0 1"),
+        ("  update users SET name = $1", "UPDATE 1"),
+        ("-- purge\nDELETE FROM users WHERE id = $1", "DELETE 1"),
+        ("SELECT pg_advisory_lock($1)", "SELECT 1"),
+        ("WITH gone AS (DELETE FROM a RETURNING *) INSERT INTO b SELECT * FROM gone WHERE $1", "INSERT 0 1"),
+        ("CREATE TABLE users (id int)", "CREATE TABLE"),
+        ("create unique index users_name on users (name)", "CREATE INDEX"),
+        ("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql", "CREATE FUNCTION"),
+        ("CREATE MATERIALIZED VIEW v AS SELECT 1", "CREATE MATERIALIZED VIEW"),
+        ("DROP TABLE users", "DROP TABLE"),
+        ("TRUNCATE users", "TRUNCATE TABLE"),
+        ("SET search_path = app; INSERT INTO t VALUES ($1);", "INSERT 0 1"),
+        ("vacuum analyze users", "VACUUM"),
+        ("/* nothing but a comment */ $1", "SELECT 1"),
+    ],
+)
+async def test_execute_hints_suggest_the_statements_status(
+    verifier: StrictVerifier, apg: AsyncpgPlugin, query: str, status: str
+) -> None:
+    apg.new_session().expect("connect").expect("close")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(bigfoot.UnmockedInteractionError) as info:
+            await conn.execute(query, *[1] * expected_arguments(query))
+        await conn.close()
+    assert info.value.hint == f'.expect("execute", returns={status!r})'
+    verifier._surfaced(info.value)
+
+
+async def test_the_execute_hint_in_the_whole_message(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(bigfoot.UnmockedInteractionError) as info:
+            await conn.execute("UPDATE users SET name = $1 WHERE id = $2", "Ada", 7)
+    line = test_the_execute_hint_in_the_whole_message.__code__.co_firstlineno + 1
+    assert str(info.value) == (
+        "Unmocked call: conn.execute(query='UPDATE users SET name = $1 WHERE id = $2', args=['Ada', 7]) on session #1, "
+        f"which has no steps left (its last step session #1 step 1 'connect' (scripted at "
+        f"tests/asyncpg/test_ergonomics.py:{line})).\n"
+        "If the call is right, script it at that point of session #1:\n"
+        "    .expect(\"execute\", returns='UPDATE 1')"
+    )
+    verifier._surfaced(info.value)
+    apg.assert_connect()

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..._script import StepSpec
 from .record import Record, as_record
+from .status import status_example
 
 
 def _rows(value: Any) -> list[Record]:
@@ -54,7 +55,7 @@ SPECS: dict[str, StepSpec] = {
     spec.name: spec
     for spec in (
         StepSpec("connect"),
-        StepSpec("execute", _status, *_STATUS),
+        StepSpec("execute", _status, *_STATUS, example_for=status_example),
         StepSpec("executemany"),
         StepSpec("fetch", _rows, *_ROWS),
         StepSpec("fetchrow", _row, "one row or None", "{...}"),
