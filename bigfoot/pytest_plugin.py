@@ -25,8 +25,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--bigfoot-record",
         metavar="TARGET",
         default=None,
-        help="record mode: the code under test talks to this real server (a PostgreSQL DSN for asyncpg), and each "
-        "test's script and assertions are written to BIGFOOT_RECORD_DIR (default bigfoot-recordings/).",
+        help="record mode: the code under test talks to the real server at TARGET (a database URL such as a "
+        "PostgreSQL DSN), and each test's script and assertions are written to BIGFOOT_RECORD_DIR (default "
+        "bigfoot-recordings/).",
     )
 
 

@@ -19,7 +19,7 @@ VALUES = [
     -3,
     2.5,
     float("inf"),
-    "it's \"quoted\"\n",
+    'it\'s "quoted"\n',
     b"\x00\xff",
     decimal.Decimal("-12.50"),
     decimal.Decimal("NaN"),
@@ -48,7 +48,7 @@ VALUES = [
 ]
 
 
-@pytest.mark.parametrize("value", VALUES, ids=repr)
+@pytest.mark.parametrize("value", VALUES, ids=[f"{i}-{type(v).__name__}" for i, v in enumerate(VALUES)])
 def test_each_literal_evaluates_back_to_the_value(value: object) -> None:
     writer = Writer()
     code = writer.value(value)
@@ -73,10 +73,24 @@ def test_what_has_no_literal_and_secrets_become_any() -> None:
 
 def test_every_field_of_a_server_error_comes_back() -> None:
     error = postgres_error(
-        "22P02", "invalid input", detail="d", hint="h", position="8", internal_position="2", internal_query="q",
-        context="c", schema_name="s", table_name="t", column_name="col", data_type_name="int4",
-        constraint_name="k", server_source_filename="f.c", server_source_line="1", server_source_function="fn",
-        severity="FATAL", severity_en="FATAL",
+        "22P02",
+        "invalid input",
+        detail="d",
+        hint="h",
+        position="8",
+        internal_position="2",
+        internal_query="q",
+        context="c",
+        schema_name="s",
+        table_name="t",
+        column_name="col",
+        data_type_name="int4",
+        constraint_name="k",
+        server_source_filename="f.c",
+        server_source_line="1",
+        server_source_function="fn",
+        severity="FATAL",
+        severity_en="FATAL",
     )
     code = error_literal(Writer(), "", error)
     again = eval(code, {"postgres_error": postgres_error})

@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 
 from bigfoot._recording import ASSERTIONS_HEADER, SCRIPT_HEADER
-from tests.asyncpg.contract.conftest import postgres  # noqa: F401 - the throwaway server, shared with the contract tests
+from tests.asyncpg.contract import conftest as contract
 
 INI = """\
 [pytest]
@@ -28,6 +28,8 @@ asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 filterwarnings = error
 """
+
+postgres = contract.postgres  # the contract tests' throwaway server, as a fixture of this module too
 
 SCRIPT_MARK = "    # RECORDED SCRIPT\n"
 ASSERTIONS_MARK = "    # RECORDED ASSERTIONS\n"
@@ -106,7 +108,7 @@ CREATE TABLE rt_users (id int PRIMARY KEY, name text NOT NULL);
 INSERT INTO rt_users VALUES (1, 'ada');
 """
 
-TYPES_TEST = '''\
+TYPES_TEST = """\
 import datetime
 import decimal
 import ipaddress
@@ -162,11 +164,11 @@ async def test_app():
     assert status == "UPDATE 1"
     assert duplicate is not None and duplicate.constraint_name == "rt_users_pkey"
     assert duplicate.detail == "Key (id)=(1) already exists."
-'''
+"""
 
 
 async def test_types_errors_and_statuses_round_trip(
-    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await prepare(postgres, TYPES_SQL)
     text, result = record(pytester, monkeypatch, TYPES_TEST, f"--bigfoot-record={dsn_of(postgres)}")
@@ -174,9 +176,14 @@ async def test_types_errors_and_statuses_round_trip(
     # The connect arguments are the code's, not the recording DSN's; the unique violation has every field.
     assert "assert_connect(host='db.invalid', user='app', database='shop')" in text
     assert postgres["host"] not in text
-    assert 'postgres_error(\n' in text or "postgres_error('23505'" in text
-    for field in ("detail='Key (id)=(1) already exists.'", "constraint_name='rt_users_pkey'",
-                  "table_name='rt_users'", "schema_name='public'", "'23505'"):
+    assert "postgres_error(\n" in text or "postgres_error('23505'" in text
+    for field in (
+        "detail='Key (id)=(1) already exists.'",
+        "constraint_name='rt_users_pkey'",
+        "table_name='rt_users'",
+        "schema_name='public'",
+        "'23505'",
+    ):
         assert field in text, field
     assert "raised=asyncpg.UniqueViolationError" in text
     # The call asyncpg refused client-side is neither scripted nor asserted.
@@ -205,7 +212,7 @@ DROP TABLE IF EXISTS rt_items;
 CREATE TABLE rt_items (id int PRIMARY KEY, name text NOT NULL);
 """
 
-FLOW_TEST = '''\
+FLOW_TEST = """\
 import io
 
 import asyncpg
@@ -252,11 +259,11 @@ async def test_app():
     # RECORDED ASSERTIONS
     assert ids == [1, 2] and dict(second) == {"id": 2, "name": "two"} and name == "two"
     assert copied_in == "COPY 2" and copied_out == "COPY 4" and total == 4
-'''
+"""
 
 
 async def test_transactions_pools_cursors_and_copy_round_trip(
-    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await prepare(postgres, FLOW_SQL)
     monkeypatch.setenv("BIGFOOT_RECORD", dsn_of(postgres))  # the environment variable, this time
@@ -264,8 +271,19 @@ async def test_transactions_pools_cursors_and_copy_round_trip(
 
     # One session per checkout, in the order taken: two acquires and the shortcut's.
     assert text.count("new_session()") == 3
-    for step in ("'acquire'", "'begin'", "'savepoint'", "'rollback_to_savepoint'", "'release_savepoint'",
-                 "'commit'", "'cursor'", "'prepare'", "'copy_records_to_table'", "'copy_from_query'", "'release'"):
+    for step in (
+        "'acquire'",
+        "'begin'",
+        "'savepoint'",
+        "'rollback_to_savepoint'",
+        "'release_savepoint'",
+        "'commit'",
+        "'cursor'",
+        "'prepare'",
+        "'copy_records_to_table'",
+        "'copy_from_query'",
+        "'release'",
+    ):
         assert f".expect({step}" in text, step
     assert "assert_create_pool(min_size=1, max_size=2, host='db.invalid', user='app', password=ANY)" in text
     assert "pool-secret" not in text
@@ -348,9 +366,7 @@ def run_module(folder: Path, source: str, env: dict[str, str]) -> subprocess.Com
 
 
 @pytest.mark.parametrize("source", [UNITTEST_TEST, DJANGO_TEST], ids=["unittest", "django"])
-async def test_unittest_and_django_round_trip(
-    postgres: dict[str, str], tmp_path: Path, source: str  # noqa: F811
-) -> None:
+async def test_unittest_and_django_round_trip(postgres: dict[str, str], tmp_path: Path, source: str) -> None:
     await prepare(postgres, PEOPLE_SQL)
     recorded = tmp_path / "recorded"
     run = run_module(tmp_path, source, {"BIGFOOT_RECORD": dsn_of(postgres), "BIGFOOT_RECORD_DIR": str(recorded)})
@@ -368,7 +384,7 @@ async def test_unittest_and_django_round_trip(
     assert "Ran 1 test" in replayed.stderr and "OK" in replayed.stderr
 
 
-SECRETS_TEST = '''\
+SECRETS_TEST = """\
 import asyncpg
 import bigfoot
 
@@ -383,11 +399,11 @@ async def test_app():
         await b.close()
     # RECORDED ASSERTIONS
     assert values == [1, 2]
-'''
+"""
 
 
 async def test_no_secret_reaches_the_recording_or_the_report(
-    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The server trusts every local connection, so the recording DSN's own password is accepted and unused.
     target = f"postgresql://{postgres['user']}:rec-secret@/{postgres['database']}?host={postgres['host']}"
@@ -400,7 +416,7 @@ async def test_no_secret_reaches_the_recording_or_the_report(
     replay(pytester, monkeypatch, SECRETS_TEST, text)
 
 
-TWO_TESTS = '''\
+TWO_TESTS = """\
 import asyncpg
 import bigfoot
 
@@ -412,7 +428,7 @@ async def test_first():
 
 async def test_second():
     pass
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -424,7 +440,7 @@ async def test_second():
     ids=["missing-database", "unreachable"],
 )
 def test_a_bad_target_stops_the_run_with_one_message_and_no_password(
-    postgres: dict[str, str], pytester: pytest.Pytester, target: str, reason: str  # noqa: F811
+    postgres: dict[str, str], pytester: pytest.Pytester, target: str, reason: str
 ) -> None:
     pytester.makeini(INI)
     pytester.makepyfile(test_app=TWO_TESTS)
@@ -436,9 +452,10 @@ def test_a_bad_target_stops_the_run_with_one_message_and_no_password(
     result.assert_outcomes()  # stopped before any test ran
 
 
-def test_a_bad_target_stops_a_unittest_run(postgres: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
-    source = UNITTEST_TEST.replace("    async def test_app(self):", "    def test_0(self):\n        pass\n\n"
-                                   "    async def test_app(self):")
+def test_a_bad_target_stops_a_unittest_run(postgres: dict[str, str], tmp_path: Path) -> None:
+    source = UNITTEST_TEST.replace(
+        "    async def test_app(self):", "    def test_0(self):\n        pass\n\n    async def test_app(self):"
+    )
     target = f"postgresql://postgres:bad-secret@/no_such_db?host={postgres['host']}"
     run = run_module(tmp_path, source, {"BIGFOOT_RECORD": target, "BIGFOOT_RECORD_DIR": str(tmp_path / "rec")})
     assert run.returncode == 1
@@ -447,7 +464,7 @@ def test_a_bad_target_stops_a_unittest_run(postgres: dict[str, str], tmp_path: P
     assert not (tmp_path / "rec").exists()
 
 
-CRASH_TEST = '''\
+CRASH_TEST = """\
 import asyncpg
 import bigfoot
 
@@ -456,11 +473,11 @@ async def test_app():
     async with bigfoot:
         conn = await asyncpg.connect(host="db.invalid")
         assert await conn.fetchval("SELECT 41") == 42
-'''
+"""
 
 
 def test_a_crashing_test_still_writes_its_recording_marked_partial(
-    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeini(INI)
     pytester.makepyfile(test_app=CRASH_TEST)

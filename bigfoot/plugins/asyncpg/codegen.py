@@ -91,8 +91,15 @@ class Writer:
             self.imports.add("import uuid")
             return f"uuid.UUID({str(value)!r})"
         if isinstance(
-            value, (ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Network, ipaddress.IPv6Network,
-                    ipaddress.IPv4Interface, ipaddress.IPv6Interface)
+            value,
+            (
+                ipaddress.IPv4Address,
+                ipaddress.IPv6Address,
+                ipaddress.IPv4Network,
+                ipaddress.IPv6Network,
+                ipaddress.IPv4Interface,
+                ipaddress.IPv6Interface,
+            ),
         ):
             self.imports.add("import ipaddress")
             return f"ipaddress.{type(value).__name__}({str(value)!r})"
