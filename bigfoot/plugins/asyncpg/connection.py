@@ -86,6 +86,8 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         "_listeners",
         "_statements",
         "_generation",
+        "_cache_size",
+        "_max_cacheable",
     )
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session) -> None:
@@ -98,6 +100,10 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._statements = 0
         self._generation = 0  # bumped when a pool takes the connection back: its resources stop working
+        # asyncpg's statement cache settings (connect()'s statement_cache_size, max_cacheable_statement_size):
+        # whether the cache is used decides which type check a query that is not a str meets first.
+        self._cache_size = 100
+        self._max_cacheable = 1024 * 15
 
     # -- the one path of every call ----------------------------------------------------------------------------
 
@@ -125,11 +131,35 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         finally:
             self._busy = False
 
+    def _check_query(self, query: Any, cached: bool = True) -> None:
+        """asyncpg's checks of the query's type, in its order, before any step; a str passes at once.
+
+        ``cached`` is asyncpg's extended protocol (every query method but ``execute()`` without arguments and
+        ``prepare()``): with the statement cache on, the query is hashed and measured first, so ``None`` or ``123``
+        fail there (``TypeError: object of type 'int' has no len()``). What gets past that fails where asyncpg's
+        protocol encodes the query, which breaks the real connection: the fake closes too.
+        """
+        if type(query) is str or isinstance(query, str):
+            return
+        if self._closed:
+            raise asyncpg.InterfaceError("connection is closed")
+        if cached and self._cache_size > 0:
+            hash(query)  # the cache's key: "unhashable type: 'list'"
+            if self._max_cacheable:
+                len(query)  # "object of type 'int' has no len()"
+        self._check_usable()
+        self._closed = True
+        self._listeners.clear()
+        if query is None:
+            raise AttributeError("'NoneType' object has no attribute 'encode'")
+        raise TypeError(f"Expected str, got {type(query).__name__}")
+
     async def _query(self, method: str, query: str, args: Sequence[Any], options: dict[str, Any]) -> Any:
-        """A query method: asyncpg's checks of the connection and the argument count, then one step.
+        """A query method: asyncpg's checks of the connection, the query's type and the argument count, then one step.
 
         The interaction records the query, its positional ``args`` and the keyword ``options`` the caller passed.
         """
+        self._check_query(query)
         self._check_usable()
         self._check_arguments(query, args)
         fields: dict[str, Any] = {"query": query, "args": list(args)}
@@ -143,6 +173,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
 
         ``name`` is the parameter that holds the query (``command`` for ``Connection.executemany``).
         """
+        self._check_query(query)
         self._check_usable()
         arg_list = list(args)
         for each in arg_list:
@@ -164,6 +195,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
             status: str = await self._query("execute", query, args, {"timeout": timeout})
         else:
             # Without arguments asyncpg uses the simple protocol and never counts parameters.
+            self._check_query(query, cached=False)
             status = await self._run("execute", given({"query": query, "args": [], "timeout": timeout}))
         if query[:1].isalpha() or query[:1].isspace():
             self._track_manual_transaction(query)
@@ -205,6 +237,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
     async def prepare(
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
     ) -> PreparedStatement:
+        self._check_query(query, cached=False)  # prepare() bypasses the statement cache
         fields = given({"query": query, "name": name, "timeout": timeout, "record_class": record_class})
         await self._run("prepare", fields)
         self._statements += 1

@@ -34,6 +34,7 @@ class CursorFactory(ConnectionResource):
 
     async def _open(self) -> list[Record]:
         connection = self._connection
+        connection._check_query(self._query)
         connection._check_arguments(self._query, self._fields["args"])
         if not connection.is_in_transaction():
             raise _no_transaction()

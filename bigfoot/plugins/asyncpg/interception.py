@@ -24,7 +24,10 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
         from . import recording
 
         return await recording.connect(plugin, call)
-    return plugin.open_connection(call.fields())
+    connection = plugin.open_connection(call.fields())
+    connection._cache_size = call.value("statement_cache_size")
+    connection._max_cacheable = call.value("max_cacheable_statement_size")
+    return connection
 
 
 def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
