@@ -95,6 +95,9 @@ class BasePlugin:
     def check_record_target(cls, target: str) -> None:
         """Raise, saying why, if record mode cannot use ``target``; called once per run before the first test."""
 
+    def stop_recording(self) -> None:
+        """The recorded test has ended: release what the code left open on the real server."""
+
     def recorded_code(self) -> RecordedCode | None:
         """What the code under test did in record mode, as code that scripts and asserts it; None if nothing."""
         return None

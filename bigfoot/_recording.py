@@ -136,6 +136,8 @@ def _import_order(line: str) -> tuple[bool, str]:
 
 def render(verifier: StrictVerifier, test_id: str, partial: bool) -> str | None:
     """The recorded code of every plugin of ``verifier`` as one Python text, or None when nothing was recorded."""
+    for plugin in verifier._plugins.values():
+        plugin.stop_recording()
     pieces = [code for code in (plugin.recorded_code() for plugin in verifier._plugins.values()) if code is not None]
     if not pieces:
         return None
@@ -190,11 +192,24 @@ def start_test(verifier: StrictVerifier, test: object) -> None:
 
 def finish_test(verifier: StrictVerifier, test: object) -> Recording | None:
     """Write the recording of a unittest test and show it on stderr, where unittest reports."""
-    outcome = getattr(test, "_outcome", None)
-    partial = not getattr(outcome, "success", True)
+    partial = _failed(test)
     test_id = getattr(test, "id", lambda: type(test).__qualname__)()
     recording = finish(verifier, test_id, partial=partial)
     if recording is not None:
         state = " (PARTIAL: the test failed)" if partial else ""
         sys.stderr.write(f"\nbigfoot recorded {test_id}{state} -> {recording.path}\n{recording.text}")
     return recording
+
+
+def _failed(test: object) -> bool:
+    """Whether the running unittest test has failed so far (asked from its tearDown)."""
+    outcome = getattr(test, "_outcome", None)
+    if outcome is None:
+        return False
+    # Python 3.11+ reports each failure to the result at once; earlier versions keep them on the outcome until the
+    # test ends.
+    result = getattr(outcome, "result", None)
+    reported = [*getattr(result, "failures", ()), *getattr(result, "errors", ())]
+    if any(case is test for case, _ in reported):
+        return True
+    return any(case is test and info is not None for case, info in getattr(outcome, "errors", ()))

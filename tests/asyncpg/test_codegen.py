@@ -102,3 +102,17 @@ def test_long_code_is_split_at_its_outermost_brackets() -> None:
     lines = _split(code, "", "")
     assert lines[0] == "f(" and lines[-1] == ")" and all(len(line) <= 120 for line in lines)
     assert eval("\n".join(lines), {"f": lambda *a: a})[-1] == {"a": "(,)"}
+
+
+def test_splitting_respects_quotes_and_leaves_what_it_cannot_split() -> None:
+    code = "g('a\\'(b', " + ", ".join(f"'{'y' * 30}'" for i in range(4)) + ")"
+    lines = _split(code, "", "")
+    assert lines[1] == "    'a\\'(b'," and eval("\n".join(lines), {"g": lambda *a: a})[0] == "a'(b"
+    long_name = "z" * 130
+    assert _split(long_name, "", "") == [long_name]
+    assert _split("f(" + "x" * 130 + "]", "", "") == ["f(" + "x" * 130 + "]"]
+
+
+def test_a_severity_other_than_error_is_kept() -> None:
+    error = postgres_error("57P01", "terminating connection", severity="FATAL", severity_en="PANIC")
+    assert "severity='FATAL', severity_en='PANIC'" in error_literal(Writer(), "", error)

@@ -487,3 +487,59 @@ def test_a_crashing_test_still_writes_its_recording_marked_partial(
     text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
     assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
     assert "(PARTIAL: the test failed)" in result.stdout.str()
+
+
+MISC_SQL = """
+DROP TABLE IF EXISTS rt_misc;
+CREATE TABLE rt_misc (id int PRIMARY KEY);
+"""
+
+MISC_TEST = """\\
+import io
+
+import asyncpg
+import bigfoot
+
+
+async def work(host):
+    conn = await asyncpg.connect(host=host, command_timeout=30)
+    insert = await conn.prepare("INSERT INTO rt_misc VALUES ($1)")
+    await insert.executemany([(1,), (2,)])
+    lookup = await conn.prepare("SELECT id FROM rt_misc WHERE id = $1")
+    plan = await lookup.explain(1)
+    first = await lookup.fetchrow(1)
+    copied_out = await conn.copy_from_table("rt_misc", output=io.BytesIO(), format="csv")
+    copied_in = await conn.copy_to_table("rt_misc", source=io.BytesIO(b"3\\n4\\n"))
+    await conn.set_type_codec("json", schema="pg_catalog", encoder=str, decoder=str)
+    await conn.reset()
+    conn.terminate()
+    pool = await asyncpg.create_pool(host=host, min_size=1, max_size=1)
+    status = await pool.execute("DELETE FROM rt_misc WHERE id > $1", 2)
+    pool.terminate()
+    return plan, first, copied_out, copied_in, status
+
+
+async def test_app():
+    # RECORDED SCRIPT
+    async with bigfoot:
+        plan, first, copied_out, copied_in, status = await work("db.invalid")
+    # RECORDED ASSERTIONS
+    assert "Node Type" in plan[0]["Plan"] and dict(first) == {"id": 1}
+    assert (copied_out, copied_in, status) == ("COPY 2", "COPY 2", "DELETE 2")
+"""
+
+
+async def test_prepared_statements_copy_codecs_and_termination_round_trip(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await prepare(postgres, MISC_SQL)
+    text, _ = record(pytester, monkeypatch, MISC_TEST, f"--bigfoot-record={dsn_of(postgres)}")
+    for line in (
+        "assert_connect(host='db.invalid', command_timeout=30)",
+        "assert_copy_to_table(table_name='rt_misc', source=ANY)",
+        "assert_set_type_codec(typename='json', schema='pg_catalog', encoder=ANY, decoder=ANY)",
+        "assert_terminate()",
+        "assert_terminate_pool()",
+    ):
+        assert line in text, line
+    replay(pytester, monkeypatch, MISC_TEST, text)

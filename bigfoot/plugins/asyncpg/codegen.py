@@ -49,15 +49,6 @@ class Unrenderable(Exception):
     """The value has no literal form."""
 
 
-class Literal:
-    """Code that is written as is (``ANY``, a constructor call) inside a rendered structure."""
-
-    __slots__ = ("code",)
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-
-
 class Writer:
     """Renders values as Python source and collects the imports that source needs."""
 
@@ -68,8 +59,6 @@ class Writer:
 
     def atom(self, value: Any) -> str:
         """The literal of a value that is not a container."""
-        if isinstance(value, Literal):
-            return value.code
         if value is None or isinstance(value, (bool, str, bytes)):
             return repr(value)
         if isinstance(value, int):

@@ -162,6 +162,10 @@ class AsyncpgPlugin(BasePlugin):
 
         check_target(target)
 
+    def stop_recording(self) -> None:
+        if self._recorder is not None:
+            self._recorder.close_leftovers()
+
     def recorded_code(self) -> RecordedCode | None:
         recorder = getattr(self, "_recorder", None)
         if recorder is None:

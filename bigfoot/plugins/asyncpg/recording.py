@@ -12,6 +12,7 @@ raise as they would, and are not logged: a script could not make a fake raise th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,19 @@ class Recorder:
         self.plugin = plugin
         self.entries: list[Entry] = []
         self.sessions: list[list[Entry]] = []
+        self.opened: list[Any] = []
+        """Real connections and pools, so that what the code leaves open is closed when the test ends."""
+
+    def close_leftovers(self) -> None:
+        """Terminate the real connections and pools the code did not close (a test that crashed, or leaked)."""
+        opened, self.opened = self.opened, []
+        for real in opened:
+            if real is None:
+                continue
+            closed = real.is_closing() if hasattr(real, "is_closing") else real.is_closed()
+            if not closed:
+                with contextlib.suppress(RuntimeError):  # its event loop is gone already: nothing left to say
+                    real.terminate()
 
     def new_session(self) -> Session:
         self.sessions.append([])
@@ -94,8 +108,12 @@ class Recorder:
         return returns
 
     def fail(self, entry: Entry, exc: BaseException) -> None:
-        """The real call raised: a server error is part of the script; anything else was never the server's answer."""
-        if isinstance(exc, asyncpg.PostgresError):
+        """The real call raised: a server error is part of the script; anything else was never the server's answer.
+
+        asyncpg raises some PostgresError subclasses itself (a DataError for an argument it cannot encode); only the
+        server's errors carry a severity.
+        """
+        if isinstance(exc, asyncpg.PostgresError) and getattr(exc, "severity", None):
             entry.raises = exc
             entry.done = True
         else:
@@ -251,6 +269,7 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
         recorder.drop(entry)  # the recording DSN's failure, not the code's
         raise
     recorder.end(entry)
+    recorder.opened.append(real)
     return RecordingConnection(plugin, session, real)
 
 
@@ -272,6 +291,7 @@ class RecordingPool(Pool):
         if self._state == "new":
             with outside_sandbox():
                 self._real = await self._create(**self._real_arguments)
+            self._recorder.opened.append(self._real)
         return await super()._initialize()
 
     async def _check_out(self, timeout: float | None) -> PoolConnectionProxy:
