@@ -444,7 +444,7 @@ def test_a_bad_target_stops_the_run_with_one_message_and_no_password(
 ) -> None:
     pytester.makeini(INI)
     pytester.makepyfile(test_app=TWO_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:randomly", f"--bigfoot-record={target.format(**postgres)}")
+    result = pytester.runpytest_inprocess("-p", "no:randomly", f"--bigfoot-record={target.format(**postgres)}")
     output = result.stdout.str() + result.stderr.str()
     assert result.ret == pytest.ExitCode.USAGE_ERROR, output
     assert output.count("bigfoot record mode cannot use") == 1 and reason in output, output
@@ -482,7 +482,7 @@ def test_a_crashing_test_still_writes_its_recording_marked_partial(
     pytester.makeini(INI)
     pytester.makepyfile(test_app=CRASH_TEST)
     monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
-    result = pytester.runpytest_subprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
+    result = pytester.runpytest_inprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
     result.assert_outcomes(failed=1)
     text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
     assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
