@@ -17,7 +17,7 @@ from ._patching import InterceptedCall
 from ._plugin import BasePlugin
 from ._registry import Registration, register_plugin, unregister_plugin
 from ._sandbox import Sandbox
-from ._script import SessionHandle, Step, StepSpec
+from ._script import Answer, SessionHandle, Step, StepSpec, answer
 from ._sql import SQL, sql
 from ._timeline import Interaction, Source
 from ._verifier import StrictVerifier
@@ -41,6 +41,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "NOT_GIVEN",
+    "Answer",
+    "answer",
     "NotGiven",
     "BasePlugin",
     "BigfootError",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, NoReturn, Ty
 
 from ._omittable import omittable
 from ._render import bullet_list, call_args
-from ._script import Session, SessionHandle, Step, StepSpec
+from ._script import Answer, Session, SessionHandle, Step, StepSpec
 from ._timeline import Interaction, Source
 from .errors import UnmockedInteractionError
 
@@ -55,6 +55,8 @@ class BasePlugin:
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     """Per step name (recorded-only ones too), the library's own parameter defaults: a recorded field holding its
     default may be left out of an assertion, and paste-ready lines leave it out (see ``bigfoot._omittable``)."""
+    timed: ClassVar[bool] = False
+    """Whether the plugin's calls can take time: only then may a step have ``delay=`` (the plugin honours it)."""
 
     def __init__(self, verifier: StrictVerifier) -> None:
         verifier._register_plugin(self)
@@ -153,6 +155,14 @@ class BasePlugin:
 
     def call(self, session: Session, method: str, fields: dict[str, Any]) -> Any:
         """Consume the next step of ``session`` for a call of ``method``, record it, and answer it."""
+        step, interaction = self.consume(session, method, fields)
+        return self.answer(step, interaction)
+
+    def consume(self, session: Session, method: str, fields: dict[str, Any]) -> tuple[Step, Interaction]:
+        """The first half of ``call()``: consume the step a call of ``method`` uses and record the interaction.
+
+        A plugin whose calls take time (``Step.delay``) waits between this and ``answer()``.
+        """
         step = session.next_step()
         if step is None or step.method != method:
             step = session.step_for(method)  # past optional steps of other methods
@@ -161,12 +171,39 @@ class BasePlugin:
         session.pos = step.position
         interaction = Interaction(self._sources[method], fields, session.number)
         self._record(interaction)
+        return step, interaction
+
+    def answer(self, step: Step, interaction: Interaction) -> Any:
+        """The second half of ``call()``: the step's answer, computed if it is an ``Answer``, or its exception."""
         raises = step.raises
         if raises is None:
-            return step.returns
+            returns = step.returns
+            if type(returns) is not Answer:
+                return returns
+            try:
+                value = returns.function(dict(interaction.fields))
+            except BaseException as error:  # the computed answer is an error: the call raises it
+                interaction.raised = error
+                raise
+            return self._fit(step, value)
         exc = raises() if isinstance(raises, type) else raises
         interaction.raised = exc
         raise exc
+
+    def _fit(self, step: Step, value: Any) -> Any:
+        """A computed answer checked and converted like a fixed ``returns``; a misfit is the script's mistake."""
+        spec = self.step_specs[step.method]
+        convert = spec.convert
+        if convert is None:
+            if value is None:
+                return None
+            problem = f"{step.method} returns nothing, so the answer must be None; got {type(value).__name__} {value!r}"
+        else:
+            try:
+                return convert(value)
+            except TypeError as exc:
+                problem = str(exc)
+        raise TypeError(f"The computed answer of {step.describe()} does not fit: {problem}")
 
     def called_name(self, method: str) -> str:
         """How messages name a call of ``method``."""

@@ -44,10 +44,39 @@ class StepSpec:
         return f'.expect("{self.name}", returns={example or self.example})'
 
 
-class Step:
-    """One scripted step: the method the call must be, and its answer. ``position`` counts from 1 in its session."""
+class Answer:
+    """A computed ``returns``: ``function(fields)`` makes the answer when the call arrives (see ``answer()``)."""
 
-    __slots__ = ("method", "returns", "raises", "required", "session", "position", "filename", "lineno")
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[dict[str, Any]], Any]) -> None:
+        if not callable(function):
+            raise TypeError(f"answer() takes a function of the call's fields, got {_type_name(function)} {function!r}.")
+        self.function = function
+
+    def __repr__(self) -> str:
+        return f"answer({getattr(self.function, '__qualname__', self.function)!r})"
+
+
+def answer(function: Callable[[dict[str, Any]], Any]) -> Answer:
+    """A ``returns=`` computed from the call: ``function`` receives a copy of the call's recorded fields.
+
+    The step is still one step for one call. What ``function`` returns is checked against the step's shape like a
+    fixed ``returns``; what it raises is what the call raises, as with ``raises=``::
+
+        session.expect("fetchval", returns=bigfoot.answer(lambda fields: fields["args"][0] * 2))
+    """
+    return Answer(function)
+
+
+class Step:
+    """One scripted step: the method the call must be, and its answer. ``position`` counts from 1 in its session.
+
+    ``returns`` may be an ``Answer``, computed when the call arrives; ``delay`` is how long the call takes, in
+    seconds, for plugins whose calls take time (None: no time at all).
+    """
+
+    __slots__ = ("method", "returns", "raises", "required", "session", "position", "filename", "lineno", "delay")
 
     def __init__(
         self,
@@ -59,6 +88,7 @@ class Step:
         position: int,
         filename: str,
         lineno: int,
+        delay: float | None = None,
     ) -> None:
         self.method = method
         self.returns = returns
@@ -68,6 +98,7 @@ class Step:
         self.position = position
         self.filename = filename
         self.lineno = lineno
+        self.delay = delay
 
     @property
     def location(self) -> str:
@@ -131,6 +162,13 @@ def _check_options(method: str, returns: Any, raises: Any, required: Any) -> Non
         raise TypeError(f"{where}: give returns or raises, not both; a step either answers or fails.")
 
 
+def _check_delay(method: str, delay: Any, plugin: BasePlugin) -> None:
+    if not plugin.timed:
+        raise TypeError(f"expect({method!r}): delay= is not supported: {type(plugin).__name__}'s calls take no time.")
+    if type(delay) not in (int, float) or delay != delay or delay < 0 or delay == float("inf"):
+        raise TypeError(f"expect({method!r}): delay must be a number of seconds, 0 or more, got {delay!r}.")
+
+
 def _check_times(method: str, times: Any) -> None:
     if type(times) is not int:
         raise TypeError(
@@ -171,12 +209,15 @@ class SessionHandle:
         raises: BaseException | type[BaseException] | None = None,
         required: bool = True,
         times: int = 1,
+        delay: float | None = None,
     ) -> SessionHandle:
         """Append a step: the next call on this session must be ``method``.
 
         ``returns`` is what the call gives back (omit it for methods that return None); ``raises`` is an exception
         class or instance to raise instead; ``required=False`` steps may go unused, and a call that is not the next
         step passes over optional steps to the one it is. ``times=N`` appends N such steps, one after another.
+        ``returns=bigfoot.answer(function)`` computes the answer from the call's fields when the call arrives.
+        ``delay=`` is how long the call takes, in seconds, for plugins whose calls take time.
         """
         spec = self._specs.get(method) if type(method) is str else None
         if spec is None:
@@ -185,8 +226,12 @@ class SessionHandle:
             _check_times(method, times)
         if raises is not None or required is not True:
             _check_options(method, returns, raises, required)
+        if delay is not None:
+            _check_delay(method, delay, self._session.plugin)
         convert = spec.convert
-        if convert is None:
+        if type(returns) is Answer:
+            pass  # checked against the shape when the call arrives
+        elif convert is None:
             if returns is not NOT_GIVEN and returns is not None:
                 raise TypeError(
                     f"expect({method!r}): {method} returns nothing, so returns must be omitted or None; "
@@ -219,6 +264,7 @@ class SessionHandle:
                     len(steps) + 1,
                     frame.f_code.co_filename,
                     frame.f_lineno,
+                    delay,
                 )
             )
         return self
