@@ -16,11 +16,13 @@ import asyncpg
 from asyncpg.types import ServerVersion
 
 from ..._script import Session
+from ..._timeline import Interaction
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
 from .transaction import Transaction
+from .txstate import OTHER, ServerTransaction, Statement, Status, in_failed_transaction, statements
 
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin
@@ -45,10 +47,6 @@ _SETTINGS = {
     "in_hot_standby": "off",
     "application_name": "",
 }
-
-_BEGINS = ("BEGIN", "START TRANSACTION")
-_ENDS = ("COMMIT", "END", "ROLLBACK", "ABORT")
-
 
 _running_loop = asyncio.get_running_loop
 
@@ -82,8 +80,9 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         "_closed",
         "_busy",
         "_top_transaction",
-        "_manual_transaction",
+        "_server",
         "_listeners",
+        "_on_close",
         "_statements",
         "_generation",
         "_cache_size",
@@ -96,13 +95,14 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         self._closed = False
         self._busy = False
         self._top_transaction: Transaction | None = None
-        self._manual_transaction = False
+        self._server = ServerTransaction()  # what the server reports: idle, in a transaction, in a failed one
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._statements = 0
         self._generation = 0  # bumped when a pool takes the connection back: its resources stop working
         # asyncpg's statement cache settings (connect()'s statement_cache_size, max_cacheable_statement_size):
         # whether the cache is used decides which type check a query that is not a str meets first.
         self._cache_size = 100
+        self._on_close: Callable[[], None] | None = None  # a pool's: asyncpg takes a closed connection back at once
         self._max_cacheable = 1024 * 15
 
     # -- the one path of every call ----------------------------------------------------------------------------
@@ -120,6 +120,55 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         if getattr(_running_loop(), "_ready", None):
             await self._pause()
         return result
+
+    async def _exchange(
+        self,
+        method: str,
+        fields: dict[str, Any],
+        sent: Sequence[Statement],
+        *,
+        executed: bool = True,
+        client_check: Callable[[], None] | None = None,
+    ) -> Any:
+        """``_run`` for a call that sends SQL: the server's transaction state decides and follows (see ``txstate``).
+
+        In an aborted transaction block the server refuses the statement with 25P02 before anything else. That answer
+        is the server's, not the script's: the call is recorded (with the error as ``raised``) and consumes no step,
+        unless the session's next step for it is scripted to raise that very error (as record mode writes it).
+        ``client_check`` is what asyncpg checks once the server has parsed the statement (the argument count): a
+        parse error the script raises comes first. ``executed`` is False for ``prepare()``, which runs nothing.
+        """
+        self._check_usable()
+        server = self._server
+        if server.status is Status.FAILED and self._plugin.recording is None:
+            refused = server.refused_at(sent)
+            if refused is not None and not self._scripted_error(method, asyncpg.InFailedSQLTransactionError):
+                server.refused(sent, refused)
+                raise self._server_answer(method, fields, in_failed_transaction())
+        if client_check is not None and not self._scripted_error(method, asyncpg.PostgresError):
+            client_check()
+        try:
+            result = await self._run(method, fields)
+        except asyncpg.PostgresError:
+            server.failed(sent, executed)
+            raise
+        if executed:
+            server.ran(sent)
+        return result
+
+    def _scripted_error(self, method: str, kind: type[BaseException]) -> bool:
+        """Whether the step a call of ``method`` would use raises a ``kind``."""
+        step = self._session.step_for(method)
+        raises = None if step is None else step.raises
+        return raises is not None and issubclass(raises if isinstance(raises, type) else type(raises), kind)
+
+    def _server_answer(self, method: str, fields: dict[str, Any], error: BaseException) -> BaseException:
+        """An error the modelled server gives on its own: recorded as the call's outcome, no step consumed."""
+        plugin = self._plugin
+        interaction = Interaction(plugin.source(method), fields, self._session.number)
+        interaction.raised = error
+        plugin._record(interaction)
+        return error
 
     async def _pause(self) -> None:
         # A real operation waits for the server, so another task may try the same connection meanwhile. When
@@ -161,10 +210,11 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         """
         self._check_query(query)
         self._check_usable()
-        self._check_arguments(query, args)
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         fields.update(given(options))
-        return await self._run(method, fields)
+        return await self._exchange(
+            method, fields, statements(query), client_check=lambda: self._check_arguments(query, args)
+        )
 
     async def _query_many(
         self, method: str, query: str, args: Iterable[Sequence[Any]], options: dict[str, Any], name: str = "query"
@@ -176,11 +226,14 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         self._check_query(query)
         self._check_usable()
         arg_list = list(args)
-        for each in arg_list:
-            self._check_arguments(query, each)
+
+        def count_each() -> None:
+            for each in arg_list:
+                self._check_arguments(query, each)
+
         fields: dict[str, Any] = {name: query, "args": arg_list}
         fields.update(given(options))
-        return await self._run(method, fields)
+        return await self._exchange(method, fields, statements(query), client_check=count_each)
 
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)
@@ -196,17 +249,9 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         else:
             # Without arguments asyncpg uses the simple protocol and never counts parameters.
             self._check_query(query, cached=False)
-            status = await self._run("execute", given({"query": query, "args": [], "timeout": timeout}))
-        if query[:1].isalpha() or query[:1].isspace():
-            self._track_manual_transaction(query)
+            fields = given({"query": query, "args": [], "timeout": timeout})
+            status = await self._exchange("execute", fields, statements(query))
         return status
-
-    def _track_manual_transaction(self, query: str) -> None:
-        head = query.lstrip()[:17].upper()
-        if head.startswith(_BEGINS):
-            self._manual_transaction = True
-        elif head.startswith(_ENDS) and not head.startswith("ROLLBACK TO"):
-            self._manual_transaction = False
 
     async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE) -> None:
         await self._query_many("executemany", command, args, {"timeout": timeout}, name="command")
@@ -239,7 +284,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
     ) -> PreparedStatement:
         self._check_query(query, cached=False)  # prepare() bypasses the statement cache
         fields = given({"query": query, "name": name, "timeout": timeout, "record_class": record_class})
-        await self._run("prepare", fields)
+        await self._exchange("prepare", fields, statements(query), executed=False)
         self._statements += 1
         statement_name = name if isinstance(name, str) else f"__asyncpg_stmt_{self._statements:x}__"
         return PreparedStatement(self, query, statement_name)
@@ -292,7 +337,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         force_quote: Any = NONE,
         encoding: Any = NONE,
     ) -> str:
-        status: str = await self._run("copy_from_table", given(locals_without_self(locals())))
+        status: str = await self._exchange("copy_from_table", given(locals_without_self(locals())), [OTHER])
         return status
 
     async def copy_from_query(
@@ -316,7 +361,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
             self._check_arguments(query, args)
         fields = given(locals_without_self(locals()))
         fields["args"] = list(args)
-        status: str = await self._run("copy_from_query", fields)
+        status: str = await self._exchange("copy_from_query", fields, [OTHER])
         return status
 
     async def copy_to_table(
@@ -341,7 +386,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         encoding: Any = NONE,
         where: Any = NONE,
     ) -> str:
-        status: str = await self._run("copy_to_table", given(locals_without_self(locals())))
+        status: str = await self._exchange("copy_to_table", given(locals_without_self(locals())), [OTHER])
         return status
 
     async def copy_records_to_table(
@@ -354,21 +399,31 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         timeout: Any = NONE,
         where: Any = NONE,
     ) -> str:
-        status: str = await self._run("copy_records_to_table", given(locals_without_self(locals())))
+        status: str = await self._exchange("copy_records_to_table", given(locals_without_self(locals())), [OTHER])
         return status
 
     # -- LISTEN/NOTIFY -------------------------------------------------------------------------------------------
 
     async def add_listener(self, channel: str, callback: Callable[..., Any]) -> None:
-        await self._run("add_listener", {"channel": channel, "callback": callback})
-        self._listeners.setdefault(channel, []).append(callback)
+        # asyncpg sends LISTEN for a channel's first callback only, and keeps the callbacks as a set.
+        sent = [] if channel in self._listeners else [OTHER]
+        await self._exchange("add_listener", {"channel": channel, "callback": callback}, sent)
+        callbacks = self._listeners.setdefault(channel, [])
+        if callback not in callbacks:
+            callbacks.append(callback)
         self._plugin._listening.add(self)
 
     async def remove_listener(self, channel: str, callback: Callable[..., Any]) -> None:
-        await self._run("remove_listener", {"channel": channel, "callback": callback})
+        if self._closed:
+            return  # asyncpg does nothing on a closed connection
+        # UNLISTEN goes to the server only when the channel's last callback is removed.
         callbacks = self._listeners.get(channel, [])
+        sent = [OTHER] if callbacks == [callback] else []
+        await self._exchange("remove_listener", {"channel": channel, "callback": callback}, sent)
         if callback in callbacks:
             callbacks.remove(callback)
+            if not callbacks:
+                del self._listeners[channel]
 
     async def _deliver(self, channel: str, payload: str, pid: int) -> int:
         delivered = 0
@@ -382,8 +437,11 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
     # -- the rest of the connection's life ---------------------------------------------------------------------
 
     async def reset(self, *, timeout: float | None = NONE) -> None:
-        await self._run("reset", given({"timeout": timeout}))
+        # asyncpg resets with ROLLBACK first when a transaction is open, and forgets its transaction block.
+        sent = [Statement("rollback"), OTHER] if self.is_in_transaction() or self._top_transaction else [OTHER]
+        self._top_transaction = None
         self._listeners.clear()
+        await self._exchange("reset", given({"timeout": timeout}), sent)
 
     async def set_type_codec(
         self,
@@ -397,7 +455,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         fields = given(
             {"typename": typename, "schema": schema, "encoder": encoder, "decoder": decoder, "format": format}
         )
-        await self._run("set_type_codec", fields)
+        await self._exchange("set_type_codec", fields, [OTHER])
 
     async def close(self, *, timeout: float | None = NONE) -> None:
         if self._closed:
@@ -406,20 +464,26 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         # asyncpg closes the connection even when close() fails, so state changes first.
         self._closed = True
         self._listeners.clear()
+        self._closed_now()
         self._plugin.call(self._session, "close", fields)
+
+    def _closed_now(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
 
     def terminate(self) -> None:
         if self._closed:
             return
         self._closed = True
         self._listeners.clear()
+        self._closed_now()
         self._plugin.call(self._session, "terminate", {})
 
     def _released(self) -> None:
         """A pool took the connection back: asyncpg resets it, and what was made from it stops working."""
         self._generation += 1
         self._top_transaction = None
-        self._manual_transaction = False
+        self._server.reset()
         self._listeners.clear()
 
     # -- answered from state, without a step ---------------------------------------------------------------------
@@ -428,7 +492,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         return self._closed
 
     def is_in_transaction(self) -> bool:
-        return self._top_transaction is not None or self._manual_transaction
+        return self._server.in_transaction()
 
     def get_server_pid(self) -> int:
         """A stable made-up server process id, distinct for each session."""

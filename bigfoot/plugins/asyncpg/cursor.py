@@ -1,7 +1,9 @@
 """The fakes of asyncpg's cursors: ``conn.cursor(...)`` used with ``async for`` or awaited.
 
 Opening the cursor is the step ``cursor``, whose ``returns`` holds every row the cursor will yield; reading the cursor
-(``fetch(n)``, ``fetchrow()``, ``forward(n)``, iteration) takes rows from that list without further steps.
+(``fetch(n)``, ``fetchrow()``, ``forward(n)``, iteration) takes rows from that list without further steps. Each read
+that asyncpg sends to the server makes asyncpg's checks (the connection, the transaction) and meets the server's state
+(an aborted block refuses it); reads asyncpg answers from its buffer or from knowing the cursor is exhausted do not.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import asyncpg
 
 from .record import Record
 from .resource import ConnectionResource, guarded
+from .txstate import Status, in_failed_transaction, statements
 
 if TYPE_CHECKING:
     from .connection import Connection
+
+DEFAULT_PREFETCH = 50  # asyncpg's, for an iterated cursor
 
 
 def _no_transaction() -> BaseException:
@@ -33,86 +38,136 @@ class CursorFactory(ConnectionResource):
         self._query: str = fields["query"]
 
     async def _open(self) -> list[Record]:
+        """asyncpg's order: prepare (the server may refuse it), the transaction check, the argument count, run."""
         connection = self._connection
-        connection._check_query(self._query)
-        connection._check_arguments(self._query, self._fields["args"])
-        if not connection.is_in_transaction():
-            raise _no_transaction()
-        rows: list[Record] = await connection._run("cursor", self._fields)
+        query = self._query
+        connection._check_query(query)
+
+        def client_checks() -> None:
+            if not connection.is_in_transaction():
+                raise _no_transaction()
+            connection._check_arguments(query, self._fields["args"])
+
+        rows: list[Record] = await connection._exchange(
+            "cursor", self._fields, statements(query), client_check=client_checks
+        )
         return rows
 
+    @guarded
     def __await__(self) -> Generator[Any, None, Cursor]:
-        self._check_valid("__await__")
+        if self._fields.get("prefetch") is not None:
+            raise asyncpg.InterfaceError("prefetch argument can only be specified for iterable cursor")
         return self._make_cursor().__await__()
 
     async def _make_cursor(self) -> Cursor:
         return Cursor(self._connection, self._query, await self._open())
 
+    @guarded
     def __aiter__(self) -> CursorIterator:
-        self._check_valid("__aiter__")
-        return CursorIterator(self)
+        prefetch = self._fields.get("prefetch")
+        return CursorIterator(self, DEFAULT_PREFETCH if prefetch is None else prefetch)
 
 
-class CursorIterator:
-    """``async for`` over a cursor: opens it on the first row asked for."""
+class _Reader(ConnectionResource):
+    """What asyncpg's cursors share: the rows, how far they were read, and the checks of a trip to the server."""
 
-    __slots__ = ("_factory", "_rows", "_pos")
+    __slots__ = ("_rows", "_pos", "_exhausted")
 
-    def __init__(self, factory: CursorFactory) -> None:
-        self._factory = factory
-        self._rows: list[Record] | None = None
+    def __init__(self, connection: Connection, rows: list[Record] | None) -> None:
+        super().__init__(connection)
+        self._rows = rows
         self._pos = 0
+        self._exhausted = False
 
+    def _check_ready(self) -> None:
+        if not self._connection.is_in_transaction():
+            raise _no_transaction()
+
+    def _server_read(self) -> None:
+        """A read that reaches the server: an aborted block refuses it."""
+        self._check_ready()
+        if self._connection._server.status is Status.FAILED:
+            raise in_failed_transaction()
+
+    def _take(self, n: int) -> list[Record]:
+        """Up to ``n`` rows, as the server's execute of the portal gives them; fewer than ``n`` means the end."""
+        rows = self._rows or []
+        taken = rows[self._pos : self._pos + n]
+        self._pos += len(taken)
+        if len(taken) < n:
+            self._exhausted = True
+        return taken
+
+
+class CursorIterator(_Reader):
+    """``async for`` over a cursor: opens it on the first row asked for, then reads ``prefetch`` rows at a time."""
+
+    __slots__ = ("_factory", "_prefetch", "_buffer")
+
+    def __init__(self, factory: CursorFactory, prefetch: int) -> None:
+        super().__init__(factory._connection, None)
+        if prefetch <= 0:
+            raise asyncpg.InterfaceError("prefetch argument must be greater than zero")
+        self._factory = factory
+        self._prefetch = prefetch
+        self._buffer: list[Record] = []
+
+    @guarded
     def __aiter__(self) -> CursorIterator:
         return self
 
+    @guarded
     async def __anext__(self) -> Record:
         if self._rows is None:
             self._rows = await self._factory._open()
-        if self._pos >= len(self._rows):
-            raise StopAsyncIteration
-        row = self._rows[self._pos]
-        self._pos += 1
-        return row
+            self._buffer = self._take(self._prefetch)
+        elif not self._buffer and not self._exhausted:
+            self._server_read()
+            self._buffer = self._take(self._prefetch)
+        if self._buffer:
+            return self._buffer.pop(0)
+        raise StopAsyncIteration
 
 
-class Cursor(ConnectionResource):
+class Cursor(_Reader):
     """An open cursor: reads the rows its ``cursor`` step scripted."""
 
-    __slots__ = ("_query", "_rows", "_pos")
+    __slots__ = ("_query",)
 
     def __init__(self, connection: Connection, query: str, rows: list[Record]) -> None:
-        super().__init__(connection)
+        super().__init__(connection, rows)
         self._query = query
-        self._rows = rows
-        self._pos = 0
 
     @guarded
     async def fetch(self, n: int, *, timeout: float | None = None) -> list[Record]:
         """The next ``n`` rows (fewer at the end)."""
+        self._check_ready()
         if n <= 0:
             raise asyncpg.InterfaceError("n must be greater than zero")
-        rows = self._rows[self._pos : self._pos + n]
-        self._pos += len(rows)
-        return rows
+        if self._exhausted:
+            return []
+        self._server_read()
+        return self._take(n)
 
     @guarded
     async def fetchrow(self, *, timeout: float | None = None) -> Record | None:
         """The next row, or None at the end."""
-        if self._pos >= len(self._rows):
+        self._check_ready()
+        if self._exhausted:
             return None
-        row = self._rows[self._pos]
-        self._pos += 1
-        return row
+        self._server_read()
+        rows = self._take(1)
+        return rows[0] if rows else None
 
     @guarded
     async def forward(self, n: int, *, timeout: float | None = None) -> int:
         """Skip ``n`` rows; returns how many were skipped."""
+        self._check_ready()
         if n <= 0:
             raise asyncpg.InterfaceError("n must be greater than zero")
-        skipped = min(n, len(self._rows) - self._pos)
-        self._pos += skipped
-        return skipped
+        self._server_read()  # asyncpg sends MOVE even to an exhausted cursor
+        return len(self._take(n))
 
     def __repr__(self) -> str:
-        return f'<asyncpg.Cursor "{self._query[:30]}" {id(self):#x}>'
+        exhausted = "exhausted " if self._exhausted else ""
+        return f'<asyncpg.Cursor "{self._query[:30]}" {exhausted}{id(self):#x}>'

@@ -50,11 +50,14 @@ def _check_sizes(min_size: int, max_size: int, init_size: int | None, max_querie
 class PoolConnectionProxy(ConnectionProxyBase):  # type: ignore[misc]
     """What ``pool.acquire()`` gives: the session's connection until it is released, then nothing."""
 
-    __slots__ = ("_con", "_pool")
+    __slots__ = ("_con", "_pool", "_closed_con")
 
     def __init__(self, pool: Pool, con: Connection) -> None:
         self._con: Connection | None = con
         self._pool = pool
+        # A connection closed while checked out: asyncpg's pool takes it back at once (the proxy is released); the
+        # fake keeps it until the code's own release() call, which is still that session's last step.
+        self._closed_con: Connection | None = None
 
     def __getattr__(self, name: str) -> Any:
         con = self._con
@@ -132,6 +135,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         "_state",
         "_in_use",
         "_waiters",
+        "_out",
     )
 
     def __init__(
@@ -155,6 +159,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self._state = "new"
         self._in_use = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._out: set[PoolConnectionProxy] = set()  # checked out, for terminate()
 
     # -- life of the pool --------------------------------------------------------------------------------------
 
@@ -194,6 +199,20 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self._check_ready()
         self._state = "closed"
         self._plugin.record("terminate_pool", {})
+        for proxy in list(self._out):  # asyncpg terminates the checked-out connections too, without a step here
+            con = proxy._con
+            if con is not None and not con._closed:
+                con._closed = True
+                con._listeners.clear()
+            self._took_back(proxy)
+
+    def _took_back(self, proxy: PoolConnectionProxy) -> None:
+        """A checked-out connection was closed: the pool takes it back, as asyncpg's does."""
+        if proxy._con is None:
+            return
+        self._out.discard(proxy)
+        proxy._closed_con = proxy._detach()
+        self._free_slot()
 
     async def expire_connections(self) -> None:
         """Nothing to expire: every checkout already gets a fresh session."""
@@ -269,6 +288,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         if self._init is not None:
             await self._init(con)
         proxy = PoolConnectionProxy(self, con)
+        self._out.add(proxy)
+        con._on_close = lambda: self._took_back(proxy)
         if self._setup is not None:
             await self._setup(proxy)
         return proxy
@@ -280,9 +301,13 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
             )
         con = connection._con
         if con is None:
+            closed, connection._closed_con = connection._closed_con, None
+            if closed is not None:  # closed while out: asyncpg's release does nothing; the code still handed it back
+                self._plugin.call(closed._session, "release", given({"timeout": timeout}))
             return  # released already
         self._check_ready()
         connection._detach()
+        self._out.discard(connection)
         con._released()
         try:
             # Recorded even when the code closed the connection first: the code still handed it back.

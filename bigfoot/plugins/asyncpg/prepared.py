@@ -26,20 +26,25 @@ class PreparedStatement(ConnectionResource):
         self._query = query
         self._name = name
 
+    @guarded  # asyncpg guards its getters too
     def get_name(self) -> str:
         return self._name
 
+    @guarded
     def get_query(self) -> str:
         return self._query
 
+    @guarded
     def get_statusmsg(self) -> str | None:
         """asyncpg reports the status of the last execution; the fake has no server status and gives None."""
         return None
 
+    @guarded
     def get_parameters(self) -> tuple[Any, ...]:
         """Parameter types come from the server in asyncpg; the fake knows none and gives an empty tuple."""
         return ()
 
+    @guarded
     def get_attributes(self) -> tuple[Any, ...]:
         """Result column descriptions come from the server in asyncpg; the fake gives an empty tuple."""
         return ()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from .resource import ConnectionResource, guarded
+from .txstate import Statement, Status, in_failed_transaction
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -19,6 +20,9 @@ ISOLATION_LEVELS: set[str] = getattr(
 )
 # What a server reports when no level was asked for; asyncpg would ask the server, the fake assumes the default.
 DEFAULT_ISOLATION = "read_committed"
+
+
+_savepoints = [0]  # savepoint names are unique in the process, as asyncpg's are
 
 
 class _State(enum.Enum):
@@ -34,7 +38,7 @@ class Transaction(ConnectionResource):
     ``commit()`` is ``commit`` (``release_savepoint``), ``rollback()`` is ``rollback`` (``rollback_to_savepoint``).
     """
 
-    __slots__ = ("_fields", "_isolation", "_readonly", "_deferrable", "_state", "_nested", "_managed")
+    __slots__ = ("_fields", "_isolation", "_readonly", "_deferrable", "_state", "_nested", "_managed", "_id")
 
     def __init__(
         self, connection: Connection, fields: dict[str, Any], isolation: Any, readonly: Any, deferrable: Any
@@ -49,6 +53,7 @@ class Transaction(ConnectionResource):
         self._state = _State.NEW
         self._nested = False
         self._managed = False
+        self._id = ""
 
     async def __aenter__(self) -> None:
         if self._managed:
@@ -59,10 +64,12 @@ class Transaction(ConnectionResource):
     async def __aexit__(
         self, extype: type[BaseException] | None, ex: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._connection._closed:
-            if extype is GeneratorExit:
-                return
+        try:
             self._check_valid("__aexit__")
+        except asyncpg.InterfaceError:
+            if extype is GeneratorExit:
+                return  # as asyncpg: a pool releasing the connection meanwhile rolls back for us
+            raise
         try:
             await self._finish("rollback" if extype is not None else "commit")
         finally:
@@ -77,11 +84,15 @@ class Transaction(ConnectionResource):
         connection = self._connection
         top = connection._top_transaction
         if top is None:
-            if connection._manual_transaction:
+            if connection.is_in_transaction():  # asyncpg asks the server's status, as the fake does
                 raise asyncpg.InterfaceError("cannot use Connection.transaction() in a manually started transaction")
             connection._top_transaction = self
         else:
             if self._isolation:
+                if not top._isolation and connection._server.status is Status.FAILED:
+                    # asyncpg asks the server for the outer level, which an aborted block refuses; the fake never
+                    # records that question (it assumes read_committed), so it records no answer either.
+                    raise in_failed_transaction()
                 outer = top._isolation or DEFAULT_ISOLATION
                 if self._isolation != outer:
                     raise asyncpg.InterfaceError(
@@ -89,7 +100,12 @@ class Transaction(ConnectionResource):
                         f"current {self._isolation!r} != outer {outer!r}"
                     )
             self._nested = True
-        await self._step("savepoint" if self._nested else "begin", self._fields, _State.STARTED)
+        if self._nested:
+            _savepoints[0] += 1
+            self._id = f"__asyncpg_savepoint_{_savepoints[0]:x}__"
+            await self._step("savepoint", self._fields, _State.STARTED, Statement("savepoint", self._id))
+        else:
+            await self._step("begin", self._fields, _State.STARTED, Statement("begin"))
 
     @guarded
     async def commit(self) -> None:
@@ -113,13 +129,20 @@ class Transaction(ConnectionResource):
         if connection._top_transaction is self:
             connection._top_transaction = None
         if how == "commit":
-            await self._step("release_savepoint" if self._nested else "commit", {}, _State.COMMITTED)
+            if self._nested:
+                await self._step("release_savepoint", {}, _State.COMMITTED, Statement("release", self._id))
+            else:
+                # In an aborted block the server answers COMMIT by rolling back, without an error: as asyncpg sees it,
+                # the block committed.
+                await self._step("commit", {}, _State.COMMITTED, Statement("commit"))
+        elif self._nested:
+            await self._step("rollback_to_savepoint", {}, _State.ROLLEDBACK, Statement("rollback_to", self._id))
         else:
-            await self._step("rollback_to_savepoint" if self._nested else "rollback", {}, _State.ROLLEDBACK)
+            await self._step("rollback", {}, _State.ROLLEDBACK, Statement("rollback"))
 
-    async def _step(self, method: str, fields: dict[str, Any], success: _State) -> None:
+    async def _step(self, method: str, fields: dict[str, Any], success: _State, statement: Statement) -> None:
         try:
-            await self._connection._run(method, fields)
+            await self._connection._exchange(method, fields, [statement])
         except BaseException:
             self._state = _State.FAILED
             raise

@@ -716,3 +716,7 @@ async def pool_init_setup_and_transactions(db: Database) -> None:
                 db.observe("in transaction", con.is_in_transaction())
                 await con.execute("SELECT 1")
     db.observe("calls", calls)
+
+
+# Scenarios kept in their own modules register into the same table.
+from . import scenarios_resources, scenarios_state  # noqa: E402,F401

@@ -1,0 +1,138 @@
+"""The server's transaction state as the fake models it: the statement splitter, and what an aborted block does to
+the script and the timeline. The contract scenarios check the same behaviour against a real server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+
+from bigfoot import StrictVerifier
+from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
+from bigfoot.plugins.asyncpg.txstate import (
+    OTHER,
+    ServerTransaction,
+    Statement,
+    Status,
+    in_failed_transaction,
+    statements,
+)
+
+DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("BEGIN", [Statement("begin")]),
+        ("start transaction isolation level serializable", [Statement("begin")]),
+        ("SELECT 1; BEGIN;", [OTHER, Statement("begin")]),
+        ("-- BEGIN\nSELECT ';BEGIN'", [OTHER]),
+        ("/* a /* nested */ BEGIN */ COMMIT", [Statement("commit")]),
+        ("SELECT $x$ ; BEGIN $x$", [OTHER]),
+        ("END WORK AND CHAIN", [Statement("commit", chain=True)]),
+        ("COMMIT AND NO CHAIN", [Statement("commit")]),
+        ("ABORT", [Statement("rollback")]),
+        ("ROLLBACK TRANSACTION TO SAVEPOINT Sp", [Statement("rollback_to", "sp")]),
+        ('ROLLBACK TO "Sp"', [Statement("rollback_to", "Sp")]),
+        ("RELEASE sp", [Statement("release", "sp")]),
+        ("COMMIT PREPARED 'x'", [OTHER]),
+        ("PREPARE TRANSACTION 'x'", [Statement("commit")]),
+        ("; -- nothing\n;", []),
+    ],
+)
+def test_statements_are_split_and_classified(sql: str, expected: list[Statement]) -> None:
+    assert statements(sql) == expected
+
+
+def test_a_failed_string_of_statements_fails_at_its_first_ordinary_statement() -> None:
+    server = ServerTransaction()
+    server.failed(statements("SELECT 1/0; BEGIN"))
+    assert server.status is Status.IDLE
+    server.failed(statements("BEGIN; SELECT 1/0"))
+    assert server.status is Status.FAILED
+    assert server.refused_at(statements("ROLLBACK; SELECT 1")) is None
+    assert server.refused_at(statements("SELECT 1; ROLLBACK")) == 0
+    server.failed(statements("COMMIT"))  # a failed COMMIT ends the block
+    assert server.status is Status.IDLE
+
+
+async def _aborted(verifier: StrictVerifier, apg: AsyncpgPlugin, *more: tuple[str, Any]) -> Any:
+    session = apg.new_session().expect("connect").expect("execute", returns="BEGIN")
+    session.expect("execute", raises=DIVISION_BY_ZERO)
+    for method, options in more:
+        session.expect(method, **options)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.execute("BEGIN")
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await conn.execute("SELECT 1/0")
+    return conn
+
+
+async def test_a_refused_call_is_recorded_with_its_error_and_uses_no_step(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    conn = await _aborted(verifier, apg, ("execute", {"returns": "ROLLBACK"}))
+    with verifier.sandbox():
+        with pytest.raises(asyncpg.InFailedSQLTransactionError) as refused:
+            await conn.fetchval("SELECT $1::int")  # the server answers before asyncpg counts the arguments
+        assert refused.value.sqlstate == "25P02"
+        await conn.execute("ROLLBACK")
+    assert not conn.is_in_transaction()
+    apg.assert_connect()
+    apg.assert_execute(query="BEGIN", args=[])
+    apg.assert_execute(query="SELECT 1/0", args=[], raised=asyncpg.DivisionByZeroError)
+    apg.assert_fetchval(query="SELECT $1::int", args=[], raised=asyncpg.InFailedSQLTransactionError)
+    apg.assert_execute(query="ROLLBACK", args=[])
+    verifier.verify_all()
+
+
+async def test_a_scripted_25P02_step_is_used_as_record_mode_writes_it(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    conn = await _aborted(verifier, apg, ("fetchval", {"raises": in_failed_transaction()}))
+    with verifier.sandbox():
+        with pytest.raises(asyncpg.InFailedSQLTransactionError):
+            await conn.fetchval("SELECT 1")
+    assert apg.unused_steps() == []
+
+
+async def test_an_error_outside_a_transaction_leaves_the_connection_idle(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    apg.new_session().expect("connect").expect("fetch", raises=DIVISION_BY_ZERO).expect("fetchval", returns=1)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await conn.fetch("SELECT 1/0")
+        assert not conn.is_in_transaction()
+        assert await conn.fetchval("SELECT 1") == 1
+
+
+async def test_a_scripted_server_error_comes_before_the_argument_count(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    missing = postgres_error("42P01", 'relation "nowhere" does not exist')
+    apg.new_session().expect("connect").expect("fetch", raises=missing)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await conn.fetch("SELECT * FROM nowhere WHERE id = $1")
+    assert apg.unused_steps() == []
+
+
+async def test_a_callback_added_twice_is_kept_once(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    seen: list[str] = []
+
+    def callback(*args: object) -> None:
+        seen.append(str(args[3]))
+
+    apg.new_session().expect("connect").expect("add_listener").expect("add_listener")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.add_listener("news", callback)
+        await conn.add_listener("news", callback)
+        assert await apg.notify("news", "hello") == 1
+    assert seen == ["hello"]
