@@ -106,13 +106,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_example_suite_under_unittest() -> None:
     result = run("-m", "unittest", "discover", "-s", "docs/examples", "-p", "test_*unittest.py", "-v")
     assert result.returncode == 0, result.stderr
-    assert "Ran 4 tests" in result.stderr
+    assert "Ran 7 tests" in result.stderr
 
 
 def test_example_suite_under_pytest() -> None:
     result = run("-m", "pytest", "-q", "-p", "no:cacheprovider", "docs/examples")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "8 passed" in result.stdout
+    assert "14 passed" in result.stdout
 
 
 def test_output_matching_is_strict_apart_from_the_ellipsis() -> None:

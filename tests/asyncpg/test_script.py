@@ -30,8 +30,8 @@ def test_unknown_step_lists_valid_names_and_guesses(apg: AsyncpgPlugin) -> None:
         "expect('fecth'): unknown step name. Did you mean 'fetch'? "
         "Valid names: acquire, add_listener, begin, close, commit, connect, copy_from_query, copy_from_table, "
         "copy_records_to_table, copy_to_table, cursor, execute, executemany, explain, fetch, fetchmany, fetchrow, "
-        "fetchval, prepare, release, release_savepoint, remove_listener, reset, rollback, rollback_to_savepoint, savepoint, "
-        "set_type_codec, terminate."
+        "fetchval, prepare, release, release_savepoint, remove_listener, reset, reset_type_codec, rollback, "
+        "rollback_to_savepoint, savepoint, set_builtin_type_codec, set_type_codec, terminate."
     )
     with pytest.raises(ValueError, match=r"expect\(3\): unknown step name\. Valid names: acquire, add_listener, begin"):
         apg.new_session().expect(3)  # type: ignore[arg-type]

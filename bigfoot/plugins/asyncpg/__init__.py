@@ -17,9 +17,9 @@ from ..._registry import register_plugin
 from .secrets import SECRET_FIELDS, mask_dsn
 
 if TYPE_CHECKING:
-    from .plugin import AsyncpgPlugin, postgres_error
+    from .plugin import AsyncpgPlugin, connection_lost, postgres_error
 
-__all__ = ["AsyncpgPlugin", "postgres_error"]
+__all__ = ["AsyncpgPlugin", "connection_lost", "postgres_error"]
 
 REGISTRATION = register_plugin(
     "bigfoot.plugins.asyncpg.plugin:AsyncpgPlugin",

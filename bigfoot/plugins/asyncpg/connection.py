@@ -19,6 +19,7 @@ from ..._script import Session
 from ..._timeline import Interaction
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
+from .faults import ConnectionObservers, logs_queries
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
 from .transaction import Transaction
@@ -71,7 +72,7 @@ class ServerSettings:
             raise AttributeError(name) from None
 
 
-class Connection(ConnectionProxyBase):  # type: ignore[misc]
+class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc]
     """A scripted stand-in for ``asyncpg.connection.Connection``; ``isinstance(conn, asyncpg.Connection)`` holds."""
 
     __slots__ = (
@@ -116,7 +117,15 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
     async def _run(self, method: str, fields: dict[str, Any]) -> Any:
         """Answer ``method`` from the session, as one operation on the connection."""
         self._check_usable()
-        result = self._plugin.call(self._session, method, fields)
+        plugin = self._plugin
+        step, interaction = plugin.consume(self._session, method, fields)
+        if step.delay is not None:
+            await self._take_time(step, fields, interaction)  # the server takes its time; deadlines apply
+        try:
+            result = plugin.answer(step, interaction)
+        except asyncpg.ConnectionDoesNotExistError:
+            self._lost()  # the server went away during the call
+            raise
         if getattr(_running_loop(), "_ready", None):
             await self._pause()
         return result
@@ -243,6 +252,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
 
     # -- queries -----------------------------------------------------------------------------------------------
 
+    @logs_queries(simple=True)
     async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
         if args:
             status: str = await self._query("execute", query, args, {"timeout": timeout})
@@ -253,15 +263,18 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
             status = await self._exchange("execute", fields, statements(query))
         return status
 
+    @logs_queries()
     async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE) -> None:
         await self._query_many("executemany", command, args, {"timeout": timeout}, name="command")
 
+    @logs_queries()
     async def fetch(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
         rows = await self._query("fetch", query, args, {"timeout": timeout, "record_class": record_class})
         return list(rows)
 
+    @logs_queries()
     async def fetchrow(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> Record | None:
@@ -270,9 +283,11 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         )
         return row
 
+    @logs_queries()
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
         return await self._query("fetchval", query, args, {"column": column, "timeout": timeout})
 
+    @logs_queries()
     async def fetchmany(
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
@@ -465,6 +480,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         self._closed = True
         self._listeners.clear()
         self._closed_now()
+        self._terminated()
         self._plugin.call(self._session, "close", fields)
 
     def _closed_now(self) -> None:
@@ -477,6 +493,7 @@ class Connection(ConnectionProxyBase):  # type: ignore[misc]
         self._closed = True
         self._listeners.clear()
         self._closed_now()
+        self._terminated()
         self._plugin.call(self._session, "terminate", {})
 
     def _released(self) -> None:

@@ -27,6 +27,7 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
     connection = plugin.open_connection(call.fields())
     connection._cache_size = call.value("statement_cache_size")
     connection._max_cacheable = call.value("max_cacheable_statement_size")
+    connection._observers.command_timeout = call.value("command_timeout")
     return connection
 
 
@@ -37,7 +38,7 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
         from . import recording
 
         opener = functools.partial(recording.create_pool, plugin, call)
-    return opener(
+    pool = opener(
         call.fields(),
         min_size=value("min_size"),
         max_size=value("max_size"),
@@ -47,6 +48,10 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
         init=value("init"),
         setup=value("setup"),
     )
+    if plugin.recording is None:
+        # Like asyncpg's pool, the fake keeps the keywords its connections get; each checkout reads command_timeout.
+        pool._connect_kwargs = {"command_timeout": call.fields().get("command_timeout")}
+    return pool
 
 
 def handlers() -> dict[FunctionType, Callable[[Any, InterceptedCall], Any]]:

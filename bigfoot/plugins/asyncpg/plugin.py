@@ -23,6 +23,7 @@ from ..._timeline import Interaction, Source
 from ..._verifier import StrictVerifier
 from . import interception
 from .connection import Connection
+from .faults import connection_lost, log_message
 from .pool import Pool
 from .signature_defaults import FIELD_DEFAULTS
 from .steps import RECORDED_ONLY, SPECS
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
-__all__ = ["AsyncpgPlugin", "postgres_error"]
+__all__ = ["AsyncpgPlugin", "connection_lost", "postgres_error"]
 
 
 def postgres_error(
@@ -108,6 +109,7 @@ class AsyncpgPlugin(BasePlugin):
     step_specs: ClassVar[Mapping[str, StepSpec]] = SPECS
     recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = FIELD_DEFAULTS
+    timed: ClassVar[bool] = True  # a step may take time (delay=): see faults.py
 
     # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...);
     # BasePlugin.__getattr__ makes them on first use.
@@ -142,12 +144,16 @@ class AsyncpgPlugin(BasePlugin):
     create_pool: Source
     close_pool: Source
     terminate_pool: Source
+    reset_type_codec: Source
+    set_builtin_type_codec: Source
 
     postgres_error = staticmethod(postgres_error)
+    connection_lost = staticmethod(connection_lost)
 
     def __init__(self, verifier: StrictVerifier) -> None:
         super().__init__(verifier)
         self._listening: set[Connection] = set()
+        self._log_listening: dict[Connection, None] = {}  # connections that added a log listener, in order
         self._recorder: Recorder | None = None  # record mode's log, made by the first recorded call
 
     def called_name(self, method: str) -> str:
@@ -207,6 +213,35 @@ class AsyncpgPlugin(BasePlugin):
             sender = pid if pid is not None else connection.get_server_pid()
             delivered += await connection._deliver(channel, payload, sender)
         return delivered
+
+    async def notice(
+        self,
+        message: str,
+        *,
+        severity: str = "NOTICE",
+        sqlstate: str = "00000",
+        detail: str | None = None,
+        hint: str | None = None,
+        connection: Any = None,
+    ) -> int:
+        """Deliver a server notice (``RAISE NOTICE``, a warning) to the log listeners of open fake connections.
+
+        Each listener is called as asyncpg calls it, ``callback(connection, message)`` with an
+        ``asyncpg.PostgresLogMessage`` (a ``PostgresWarning`` for ``severity="WARNING"``), and awaited if it is a
+        coroutine function. ``connection=`` delivers to that connection only. Returns how many listeners were
+        called; like ``notify()``, it is the test's doing and is not recorded.
+        """
+        notice = log_message(message, severity=severity, sqlstate=sqlstate, detail=detail, hint=hint)
+        targets = [connection] if connection is not None else self._open_connections()
+        delivered = 0
+        for target in targets:
+            con = getattr(target, "_con", target)  # a pool's proxy stands for its connection
+            if isinstance(con, Connection) and not con._closed:
+                delivered += await con._deliver_notice(notice)
+        return delivered
+
+    def _open_connections(self) -> list[Connection]:
+        return list(self._log_listening)
 
     # -- assertion helpers: each asserts the next interaction of its kind on this plugin's verifier ----------------
 
@@ -346,6 +381,16 @@ class AsyncpgPlugin(BasePlugin):
         """Assert a ``conn.set_type_codec(...)`` with the arguments it was called with."""
         __tracebackhide__ = True
         return self._assert("set_type_codec", fields)
+
+    def assert_reset_type_codec(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.reset_type_codec(typename, ...)`` with the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("reset_type_codec", fields)
+
+    def assert_set_builtin_type_codec(self, **fields: Any) -> Interaction:
+        """Assert a ``conn.set_builtin_type_codec(typename, ...)`` with the arguments it was called with."""
+        __tracebackhide__ = True
+        return self._assert("set_builtin_type_codec", fields)
 
     def assert_close(self, **fields: Any) -> Interaction:
         """Assert a ``conn.close()`` (with ``timeout=`` if the code passed one)."""

@@ -284,6 +284,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         plugin = self._plugin
         session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
+        con._observers.command_timeout = getattr(self, "_connect_kwargs", {}).get("command_timeout")
         plugin.call(session, "acquire", fields)
         if self._init is not None:
             await self._init(con)

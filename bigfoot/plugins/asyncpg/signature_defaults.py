@@ -34,6 +34,8 @@ def _sources() -> dict[str, list[Callable[..., Any]]]:
         "savepoint": [Connection.transaction],
         "reset": [Connection.reset],
         "set_type_codec": [Connection.set_type_codec],
+        "reset_type_codec": [Connection.reset_type_codec],
+        "set_builtin_type_codec": [Connection.set_builtin_type_codec],
         "close": [Connection.close],
         "acquire": [Pool.acquire],
         "release": [Pool.release],

@@ -78,6 +78,8 @@ SPECS: dict[str, StepSpec] = {
         StepSpec("remove_listener"),
         StepSpec("reset"),
         StepSpec("set_type_codec"),
+        StepSpec("reset_type_codec"),
+        StepSpec("set_builtin_type_codec"),
         StepSpec("close"),
         StepSpec("terminate"),
         StepSpec("acquire"),
