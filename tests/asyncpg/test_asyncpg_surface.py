@@ -10,7 +10,7 @@ from unittest.mock import ANY
 import asyncpg
 import pytest
 
-from bigfoot import Record, StrictVerifier
+from bigfoot import StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
 
 
@@ -298,11 +298,11 @@ async def test_connection_level_options_are_recorded(verifier: StrictVerifier, a
         verifier, apg, ("fetchmany", {"returns": []}), ("fetchrow", {"returns": None}), ("remove_listener", {})
     )
     with verifier.sandbox():
-        await conn.fetchmany("SELECT $1", [(1,)], timeout=1, record_class=Record)  # type: ignore[attr-defined]
-        await conn.fetchrow("SELECT 1", timeout=2, record_class=Record)  # type: ignore[attr-defined]
+        await conn.fetchmany("SELECT $1", [(1,)], timeout=1, record_class=asyncpg.Record)  # type: ignore[attr-defined]
+        await conn.fetchrow("SELECT 1", timeout=2, record_class=asyncpg.Record)  # type: ignore[attr-defined]
         await conn.remove_listener("never", print)  # type: ignore[attr-defined]
-    apg.assert_fetchmany(query="SELECT $1", args=[(1,)], timeout=1, record_class=Record)
-    apg.assert_fetchrow(query="SELECT 1", args=[], timeout=2, record_class=Record)
+    apg.assert_fetchmany(query="SELECT $1", args=[(1,)], timeout=1, record_class=asyncpg.Record)
+    apg.assert_fetchrow(query="SELECT 1", args=[], timeout=2, record_class=asyncpg.Record)
     apg.assert_remove_listener(channel="never", callback=print)
 
 

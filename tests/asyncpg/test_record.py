@@ -49,7 +49,7 @@ def test_mapping_like_methods() -> None:
 
 def test_equality_hash_and_ordering() -> None:
     r = make()
-    assert r == (1, "Alice") and not (r != (1, "Alice"))
+    assert r == (1, "Alice") and (r != (1, "Alice")) is False
     assert r == {"id": 1, "name": "Alice"}  # the deliberate difference
     assert r != {"id": 1} and r != {"id": 1, "name": "Bob"} and r != {"id": 1, "nom": "Alice"}
     assert r != [1, "Alice"]
@@ -66,15 +66,16 @@ def test_repr_truthiness_and_no_attributes() -> None:
     assert repr(Record()) == "<Record>" and not Record() and make()
     assert repr(Record(a='x"y', b=None)) == "<Record a='x\"y' b=None>"
 
-    class Row(Record):
-        pass
+    with pytest.raises(TypeError, match=r"cannot be subclassed; a record_class= subclasses asyncpg\.Record"):
 
-    assert repr(Row(a=1)) == "<Row a=1>"
+        class Row(Record):  # type: ignore[misc]
+            pass
+
     with pytest.raises(AttributeError):
         make().id  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
         make().id = 3  # type: ignore[attr-defined]
-    with pytest.raises(TypeError, match="cannot pickle"):
+    with pytest.raises(TypeError, match=r"cannot pickle.*Record"):
         pickle.dumps(make())
 
 
@@ -106,3 +107,36 @@ def test_as_record_accepts_mappings_records_and_real_asyncpg_records() -> None:
 def test_record_from_a_dict_with_a_non_string_key() -> None:
     with pytest.raises(TypeError, match="column names must be str"):
         Record({1: "x"})  # type: ignore[dict-item]
+
+
+def test_rows_are_real_asyncpg_records_and_records_are_bigfoot_records() -> None:
+    import asyncpg
+    from asyncpg.protocol.protocol import _create_record
+
+    r = make()
+    assert isinstance(r, asyncpg.Record) and isinstance(r, Record)
+    assert isinstance(_create_record({"id": 0}, (1,)), Record) and issubclass(asyncpg.Record, Record)
+    assert not isinstance({"id": 1}, Record) and not isinstance((1,), Record)
+    # asyncpg's own lookups, errors included: a bool is an index, a tuple is not a key.
+    assert r[True] == "Alice" and r[False] == 1
+    with pytest.raises(KeyError):
+        r[(0,)]  # type: ignore[index]
+
+
+def test_the_default_class_equals_mappings_both_ways_and_nothing_else_changes() -> None:
+    r = make()
+    mapping = {"id": 1, "name": "Alice"}
+    assert mapping == r and (mapping != r) is False
+    assert r != {"name": "Alice", "id": 2} and (r == {"id": 1}) is False
+    assert Record([("a", 1), ("a", 2)]) != {"a": 2}  # a mapping cannot hold both columns
+    values = (1, "Alice")
+    assert r == values and values == r and r != (1, "Bob")
+
+
+def test_the_fallback_record_behaves_the_same() -> None:
+    from bigfoot.plugins.asyncpg.record import FallbackRecord
+
+    r = FallbackRecord({"id": 1, "name": "Alice"})
+    assert isinstance(r, Record) and repr(r) == "<Record id=1 name='Alice'>"
+    assert r == make() and r == {"id": 1, "name": "Alice"} and hash(r) == hash(make())
+    assert as_record(r) is r

@@ -21,6 +21,7 @@ from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
 from .faults import ConnectionObservers, logs_queries
 from .placeholders import argument_count_message, expected_arguments
+from . import rows
 from .prepared import PreparedStatement
 from .transaction import Transaction
 from .txstate import OTHER, ServerTransaction, Statement, Status, in_failed_transaction, statements
@@ -88,6 +89,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         "_generation",
         "_cache_size",
         "_max_cacheable",
+        "_record_class",
     )
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session) -> None:
@@ -105,6 +107,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self._cache_size = 100
         self._on_close: Callable[[], None] | None = None  # a pool's: asyncpg takes a closed connection back at once
         self._max_cacheable = 1024 * 15
+        self._record_class: type = rows.Record  # connect()'s record_class=; rows.Record is asyncpg's default
 
     # -- the one path of every call ----------------------------------------------------------------------------
 
@@ -250,6 +253,13 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             message, hint = argument_count_message(expected, len(args))
             raise asyncpg.InterfaceError(message, hint=hint)
 
+    def _row_class(self, record_class: Any) -> type:
+        """The class of the rows a call returns; a bad ``record_class=`` fails as in asyncpg, before anything else
+        but the closed check (asyncpg checks it when it looks the statement up)."""
+        if self._closed:
+            raise asyncpg.InterfaceError("connection is closed")
+        return rows.call_class(record_class, self._record_class)
+
     # -- queries -----------------------------------------------------------------------------------------------
 
     @logs_queries(simple=True)
@@ -271,17 +281,19 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
     async def fetch(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
-        rows = await self._query("fetch", query, args, {"timeout": timeout, "record_class": record_class})
-        return list(rows)
+        cls = self._row_class(record_class)
+        found = await self._query("fetch", query, args, {"timeout": timeout, "record_class": record_class})
+        return rows.convert_all(found, cls)
 
     @logs_queries()
     async def fetchrow(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> Record | None:
+        cls = self._row_class(record_class)
         row: Record | None = await self._query(
             "fetchrow", query, args, {"timeout": timeout, "record_class": record_class}
         )
-        return row
+        return row if row is None else rows.convert(row, cls)
 
     @logs_queries()
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
@@ -291,18 +303,20 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
     async def fetchmany(
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
-        rows = await self._query_many("fetchmany", query, args, {"timeout": timeout, "record_class": record_class})
-        return list(rows)
+        cls = self._row_class(record_class)
+        found = await self._query_many("fetchmany", query, args, {"timeout": timeout, "record_class": record_class})
+        return rows.convert_all(found, cls)
 
     async def prepare(
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
     ) -> PreparedStatement:
+        cls = self._row_class(record_class)
         self._check_query(query, cached=False)  # prepare() bypasses the statement cache
         fields = given({"query": query, "name": name, "timeout": timeout, "record_class": record_class})
         await self._exchange("prepare", fields, statements(query), executed=False)
         self._statements += 1
         statement_name = name if isinstance(name, str) else f"__asyncpg_stmt_{self._statements:x}__"
-        return PreparedStatement(self, query, statement_name)
+        return PreparedStatement(self, query, statement_name, cls)
 
     def cursor(
         self,
@@ -316,7 +330,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             raise asyncpg.InterfaceError("connection is closed")
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         fields.update(given({"prefetch": prefetch, "timeout": timeout, "record_class": record_class}))
-        return CursorFactory(self, fields)
+        return CursorFactory(self, fields, record_class)
 
     def transaction(
         self, *, isolation: str | None = NONE, readonly: bool = FALSE, deferrable: bool = FALSE

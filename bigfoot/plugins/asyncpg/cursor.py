@@ -14,6 +14,7 @@ import asyncpg
 
 from .record import Record
 from .resource import ConnectionResource, guarded
+from .rows import convert_all
 from .txstate import Status, in_failed_transaction, statements
 
 if TYPE_CHECKING:
@@ -30,17 +31,19 @@ def _no_transaction() -> BaseException:
 class CursorFactory(ConnectionResource):
     """What ``conn.cursor(...)`` returns: iterate it with ``async for`` or ``await`` it for a ``Cursor``."""
 
-    __slots__ = ("_fields", "_query")
+    __slots__ = ("_fields", "_query", "_record_class")
 
-    def __init__(self, connection: Connection, fields: dict[str, Any]) -> None:
+    def __init__(self, connection: Connection, fields: dict[str, Any], record_class: Any = None) -> None:
         super().__init__(connection)
         self._fields = fields
         self._query: str = fields["query"]
+        self._record_class = record_class  # checked when the cursor opens, as asyncpg does
 
     async def _open(self) -> list[Record]:
         """asyncpg's order: prepare (the server may refuse it), the transaction check, the argument count, run."""
         connection = self._connection
         query = self._query
+        cls = connection._row_class(self._record_class)
         connection._check_query(query)
 
         def client_checks() -> None:
@@ -48,10 +51,10 @@ class CursorFactory(ConnectionResource):
                 raise _no_transaction()
             connection._check_arguments(query, self._fields["args"])
 
-        rows: list[Record] = await connection._exchange(
+        found: list[Record] = await connection._exchange(
             "cursor", self._fields, statements(query), client_check=client_checks
         )
-        return rows
+        return convert_all(found, cls)
 
     @guarded
     def __await__(self) -> Generator[Any, None, Cursor]:

@@ -21,7 +21,7 @@ from ..._recording import RecordedCode
 from ..._script import StepSpec
 from ..._timeline import Interaction, Source
 from ..._verifier import StrictVerifier
-from . import interception
+from . import interception, rows
 from .connection import Connection
 from .faults import connection_lost, log_message
 from .pool import Pool
@@ -187,14 +187,20 @@ class AsyncpgPlugin(BasePlugin):
 
     def open_connection(self, fields: dict[str, Any]) -> Connection:
         """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
+        record_class = fields.get("record_class", asyncpg.Record)
+        rows.check_connect_record_class(record_class)  # asyncpg checks it before connecting: no step is taken
         session = self.take_session("connect", fields)
         connection = Connection(self, session)
+        connection._record_class = rows.row_class(record_class)
         self.call(session, "connect", fields)
         return connection
 
     def open_pool(self, fields: dict[str, Any], **settings: Any) -> Pool:
         """Answer ``asyncpg.create_pool(**fields)``: asyncpg's checks of the sizes, then a recorded fake pool."""
         pool = Pool(self, **settings)
+        record_class = fields.get("record_class", asyncpg.Record)
+        rows.check_pool_record_class(record_class)  # after the sizes, as in asyncpg's Pool()
+        pool._record_class = record_class
         self.record("create_pool", fields)
         return pool
 

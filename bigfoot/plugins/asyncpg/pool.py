@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator, Iterable,
 
 import asyncpg
 
+from . import rows
 from .connection import Connection, ConnectionProxyBase
 from .defaults import NONE, ZERO, given
 
@@ -166,6 +167,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
     async def _initialize(self) -> Pool:
         # As in asyncpg, a pool that was initialized stays so: awaiting it again, even closed, gives it back.
         if self._state == "new":
+            if self._init_size:  # asyncpg connects init_size connections here, each checking record_class
+                rows.check_connect_record_class(getattr(self, "_record_class", asyncpg.Record))
             self._state = "ready"
         return self
 
@@ -282,8 +285,11 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
     async def _check_out(self, timeout: float | None) -> PoolConnectionProxy:
         fields = {} if timeout is None else {"timeout": timeout}
         plugin = self._plugin
+        record_class = getattr(self, "_record_class", asyncpg.Record)
+        rows.check_connect_record_class(record_class)  # the pool's connect() checks it, before any step
         session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
+        con._record_class = rows.row_class(record_class)
         con._observers.command_timeout = getattr(self, "_connect_kwargs", {}).get("command_timeout")
         plugin.call(session, "acquire", fields)
         if self._init is not None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .record import Record
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, ZERO, given
 from .resource import ConnectionResource, guarded
+from .rows import Record, convert, convert_all
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 class PreparedStatement(ConnectionResource):
     """What ``await conn.prepare(query)`` returns."""
 
-    __slots__ = ("_query", "_name")
+    __slots__ = ("_query", "_name", "_record_class")
 
-    def __init__(self, connection: Connection, query: str, name: str) -> None:
+    def __init__(self, connection: Connection, query: str, name: str, record_class: type = Record) -> None:
         super().__init__(connection)
         self._query = query
         self._name = name
+        self._record_class = record_class  # prepare()'s record_class=, else the connection's
 
     @guarded  # asyncpg guards its getters too
     def get_name(self) -> str:
@@ -51,13 +52,13 @@ class PreparedStatement(ConnectionResource):
 
     @guarded
     async def fetch(self, *args: Any, timeout: float | None = NONE) -> list[Record]:
-        rows = await self._connection._query("fetch", self._query, args, {"timeout": timeout})
-        return list(rows)
+        found = await self._connection._query("fetch", self._query, args, {"timeout": timeout})
+        return convert_all(found, self._record_class)
 
     @guarded
     async def fetchrow(self, *args: Any, timeout: float | None = NONE) -> Record | None:
         row: Record | None = await self._connection._query("fetchrow", self._query, args, {"timeout": timeout})
-        return row
+        return row if row is None else convert(row, self._record_class)
 
     @guarded
     async def fetchval(self, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
@@ -65,8 +66,8 @@ class PreparedStatement(ConnectionResource):
 
     @guarded
     async def fetchmany(self, args: Iterable[Any], *, timeout: float | None = NONE) -> list[Record]:
-        rows = await self._connection._query_many("fetchmany", self._query, args, {"timeout": timeout})
-        return list(rows)
+        found = await self._connection._query_many("fetchmany", self._query, args, {"timeout": timeout})
+        return convert_all(found, self._record_class)
 
     @guarded
     async def executemany(self, args: Iterable[Any], *, timeout: float | None = NONE) -> None:
@@ -80,7 +81,7 @@ class PreparedStatement(ConnectionResource):
     def cursor(self, *args: Any, prefetch: int | None = NONE, timeout: float | None = NONE) -> CursorFactory:
         fields: dict[str, Any] = {"query": self._query, "args": list(args)}
         fields.update(given({"prefetch": prefetch, "timeout": timeout}))
-        return CursorFactory(self._connection, fields)
+        return CursorFactory(self._connection, fields, self._record_class)
 
     def __repr__(self) -> str:
         return f"<asyncpg.prepared_stmt.PreparedStatement object at {id(self):#x}>"

@@ -1,30 +1,68 @@
 """``Record``: a row as asyncpg hands it out, constructible by tests.
 
-Behaves like ``asyncpg.Record``: index by position or column name, slices give tuples, iteration yields values,
-``in`` tests column names, equality is tuple equality. One deliberate difference: a bigfoot Record also equals a
-mapping with the same columns and values, so ``rows == [{"id": 1}]`` holds in tests.
+The rows the fakes hand out are real ``asyncpg.Record`` instances, built by asyncpg's own record machinery (see
+``rows``). ``bigfoot.Record({...})`` builds one by hand; it is importable without asyncpg, which it loads when the
+first row is built. Rows of the default class differ from asyncpg's in one deliberate way: they also equal a mapping
+with the same columns and values, so ``rows == [{"id": 1}]`` holds in tests. ``FallbackRecord`` is the pure-Python
+row used only if asyncpg's internals ever stop matching what ``rows`` expects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Iterable, Iterator
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 __all__ = ["Record"]
 
 
-class Record:
-    """A database row.
+class _RecordType(type):
+    """``Record(...)`` builds a default-class row; ``isinstance(x, Record)`` holds for every asyncpg row."""
+
+    def __call__(cls, columns: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), /, **named: Any) -> Any:
+        from . import rows
+
+        if type(columns) is dict and not named:
+            return rows.from_row(columns)
+        pairs = list(columns.items() if isinstance(columns, Mapping) else columns)
+        pairs.extend(named.items())
+        return rows.from_pairs(pairs)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return cls.__subclasscheck__(type(instance))
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        asyncpg = sys.modules.get("asyncpg")
+        if asyncpg is not None and issubclass(subclass, asyncpg.Record):
+            return True
+        return issubclass(subclass, FallbackRecord)
+
+
+class Record(metaclass=_RecordType):
+    """A database row: ``Record({...})`` is the ``asyncpg.Record`` the fakes would hand out for that row.
 
     >>> r = Record({"id": 1, "name": "Alice"})
     >>> r[0], r["name"], r[1:], dict(r)
     (1, 'Alice', ('Alice',), {'id': 1, 'name': 'Alice'})
     >>> r
     <Record id=1 name='Alice'>
+    >>> import asyncpg
+    >>> isinstance(r, asyncpg.Record), r == {"id": 1, "name": "Alice"}, r == (1, "Alice")
+    (True, True, True)
 
     Build it from a mapping, from ``(name, value)`` pairs (duplicate names kept, as in a query result) or from
-    keyword arguments.
+    keyword arguments. ``isinstance(row, Record)`` holds for every ``asyncpg.Record``. A class for ``record_class=``
+    subclasses ``asyncpg.Record``, as asyncpg requires; this class cannot be subclassed.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        raise TypeError(
+            "bigfoot.Record cannot be subclassed; a record_class= subclasses asyncpg.Record, as asyncpg requires."
+        )
+
+
+class FallbackRecord:
+    """A pure-Python row that behaves like ``asyncpg.Record``; used only if ``rows`` cannot build real ones."""
 
     __slots__ = ("_names", "_values", "_index")
 
@@ -84,7 +122,7 @@ class Record:
         return iter(self._values)
 
     def items(self) -> Iterator[tuple[str, Any]]:
-        return iter(zip(self._names, self._values))
+        return iter(zip(self._names, self._values, strict=True))
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._values)
@@ -98,7 +136,7 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, tuple):
             return self._values == other
-        if isinstance(other, Record):
+        if isinstance(other, FallbackRecord):
             return self._values == other._values
         if isinstance(other, (dict, Mapping)):
             return len(other) == len(self._index) and all(
@@ -116,7 +154,7 @@ class Record:
         return hash(self._values)
 
     def _cmp_values(self, other: object) -> tuple[Any, ...] | None:
-        if isinstance(other, Record):
+        if isinstance(other, FallbackRecord):
             return other._values
         if isinstance(other, tuple):
             return other
@@ -142,26 +180,23 @@ class Record:
         return bool(self._values)
 
     def __repr__(self) -> str:
-        name = type(self).__name__
+        name = "Record"
         if not self._names:
             return f"<{name}>"
-        return f"<{name} " + " ".join(f"{n}={v!r}" for n, v in zip(self._names, self._values)) + ">"
+        return f"<{name} " + " ".join(f"{n}={v!r}" for n, v in zip(self._names, self._values, strict=True)) + ">"
 
     def __reduce__(self) -> Any:
-        raise TypeError(f"cannot pickle {type(self).__name__!r} object")
+        raise TypeError("cannot pickle 'Record' object")
 
 
 def _is_asyncpg_record(value: object) -> bool:
-    cls = type(value)
-    return cls.__name__ == "Record" and cls.__module__.startswith("asyncpg")
+    asyncpg = sys.modules.get("asyncpg")
+    return asyncpg is not None and isinstance(value, asyncpg.Record)
 
 
 def as_record(row: Any) -> Record:
-    """A bigfoot Record from a scripted row: a mapping, a Record, or a real ``asyncpg.Record``."""
-    if type(row) is dict:
-        return Record(row)
-    if isinstance(row, Record):
-        return row
-    if isinstance(row, Mapping) or _is_asyncpg_record(row):
-        return Record(list(row.items()))
-    raise TypeError(f"a row must be a mapping, a bigfoot Record or an asyncpg Record, got {type(row).__name__} {row!r}")
+    """A default-class row from a scripted row: a mapping, a bigfoot Record, or a real ``asyncpg.Record``."""
+    from .rows import from_row
+
+    made: Record = from_row(row)
+    return made
