@@ -54,6 +54,7 @@ async def test_the_cleanup_is_logged():
     with bigfoot:
         conn = await asyncpg.connect(host="db")
         assert await resilience.logged_cleanup(conn, log) == "DELETE 3"
+        await asyncio.sleep(0)  # asyncpg calls query loggers on the next turn of the event loop
 
     assert log == ["DELETE FROM jobs WHERE state = $1 ['done'] -> ok"]
     bigfoot.asyncpg_mock.assert_connect(host="db")

@@ -308,9 +308,9 @@ async def test_query_loggers_get_asyncpgs_logged_query(verifier: StrictVerifier,
     assert [type(record).__name__ for record in logged] == ["LoggedQuery"] * 4
     assert [(r.query, r.args, r.timeout, type(r.exception).__name__) for r in logged] == [
         ("SET x = 1", (), None, "NoneType"),
-        ("SELECT $1::int", (1,), 9, "NoneType"),
-        ("INSERT INTO t VALUES ($1)", [(1,), (2,)], 9, "NoneType"),
-        ("SELECT * FROM nope", (), 3, "UndefinedTableError"),
+        ("SELECT $1::int", (1,), 9.0, "NoneType"),
+        ("INSERT INTO t VALUES ($1)", [(1,), (2,)], 9.0, "NoneType"),
+        ("SELECT * FROM nope", (), 3.0, "UndefinedTableError"),
     ]
     assert 0.25 <= logged[1].elapsed < 5
     assert logged[0].conn_addr is None and logged[0].conn_params is None

@@ -202,8 +202,9 @@ def logs_queries(simple: bool = False) -> Callable[[F], F]:
             query = arguments.get("query", arguments.get("command"))
             query_args = arguments.get("args", ())
             timeout = actual(arguments.get("timeout"))
-            if not (simple and not query_args) and timeout is None:
-                timeout = self._observers.command_timeout
+            if not (simple and not query_args):  # the extended protocol logs the timeout it uses, as a float
+                timeout = self._observers.command_timeout if timeout is None else timeout
+                timeout = None if timeout is None else float(timeout)
             start = now()
             exception: BaseException | None = None
             try:
@@ -221,10 +222,7 @@ def logs_queries(simple: bool = False) -> Callable[[F], F]:
                     conn_addr=None,
                     conn_params=None,
                 )
-                _call_soon(list(loggers), record)
-            # A real call ends with a wait for the server, in which the loggers run: one turn of the loop, so that
-            # code reading its log right after the call sees the entry, as against a server.
-            await asyncio.sleep(0)
+                _call_soon(list(loggers), record)  # they run on the next turn of the loop, as in asyncpg
             return result
 
         return logged  # type: ignore[return-value]
@@ -288,6 +286,8 @@ class ConnectionObservers:
         """The server went away: closed for good, and asyncpg's clean-up calls the termination listeners."""
         connection: Any = self
         connection._closed = True
+        connection._listeners.clear()
+        connection._closed_now()  # a pooled connection goes back to its pool, as asyncpg's does when it closes
         self._terminated()
 
     def _terminated(self) -> None:
