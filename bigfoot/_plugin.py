@@ -55,8 +55,9 @@ class BasePlugin:
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     """Per step name (recorded-only ones too), the library's own parameter defaults: a recorded field holding its
     default may be left out of an assertion, and paste-ready lines leave it out (see ``bigfoot._omittable``)."""
-    timed: ClassVar[bool] = False
-    """Whether the plugin's calls can take time: only then may a step have ``delay=`` (the plugin honours it)."""
+    timed: ClassVar[bool | frozenset[str]] = False
+    """Whether the plugin's calls can take time: True for all its steps, or the step names that may have ``delay=``
+    (the plugin honours it on those); a ``delay=`` anywhere else is refused when scripted."""
 
     def __init__(self, verifier: StrictVerifier) -> None:
         verifier._register_plugin(self)

@@ -163,8 +163,14 @@ def _check_options(method: str, returns: Any, raises: Any, required: Any) -> Non
 
 
 def _check_delay(method: str, delay: Any, plugin: BasePlugin) -> None:
-    if not plugin.timed:
+    timed = plugin.timed
+    if not timed:
         raise TypeError(f"expect({method!r}): delay= is not supported: {type(plugin).__name__}'s calls take no time.")
+    if timed is not True and method not in timed:
+        raise TypeError(
+            f"expect({method!r}): delay= is not supported on {method} steps; {type(plugin).__name__} honours it on "
+            f"{', '.join(sorted(timed))}."
+        )
     if type(delay) not in (int, float) or delay != delay or delay < 0 or delay == float("inf"):
         raise TypeError(f"expect({method!r}): delay must be a number of seconds, 0 or more, got {delay!r}.")
 

@@ -332,3 +332,9 @@ async def test_codecs_schema_state_and_reset_query(verifier: StrictVerifier, apg
     apg.assert_reset_type_codec(typename="json")
     apg.assert_set_builtin_type_codec(typename="hstore", codec_name="pg_contrib.hstore")
     verifier._unmocked.clear()
+
+
+@pytest.mark.parametrize("method", ["connect", "acquire", "release", "close", "terminate"])
+def test_delay_is_refused_on_steps_whose_calls_do_not_wait(apg: AsyncpgPlugin, method: str) -> None:
+    with pytest.raises(TypeError, match=rf"expect\('{method}'\): delay= is not supported on {method} steps; Asy"):
+        apg.new_session().expect(method, delay=1)

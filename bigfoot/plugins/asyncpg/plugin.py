@@ -109,7 +109,8 @@ class AsyncpgPlugin(BasePlugin):
     step_specs: ClassVar[Mapping[str, StepSpec]] = SPECS
     recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = FIELD_DEFAULTS
-    timed: ClassVar[bool] = True  # a step may take time (delay=): see faults.py
+    # Steps that may take time (delay=), honoured with asyncpg's timeouts: those answered through Connection._run.
+    timed: ClassVar[frozenset[str]] = frozenset(SPECS) - {"connect", "acquire", "release", "close", "terminate"}
 
     # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...);
     # BasePlugin.__getattr__ makes them on first use.
