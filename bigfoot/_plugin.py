@@ -96,7 +96,7 @@ class BasePlugin:
 
     @classmethod
     def check_record_target(cls, target: str) -> None:
-        """Raise, saying why, if record mode cannot use ``target``; called once per run before the first test."""
+        """Raise, saying why, if record (or validate) mode cannot use ``target``; called once per run."""
 
     def stop_recording(self) -> None:
         """The recorded test has ended: release what the code left open on the real server."""
@@ -104,6 +104,16 @@ class BasePlugin:
     def recorded_code(self) -> RecordedCode | None:
         """What the code under test did in record mode, as code that scripts and asserts it; None if nothing."""
         return None
+
+    # -- validate mode (see bigfoot._validating) ------------------------------------------------------------------
+
+    def validate(self, target: str) -> list[str]:
+        """Check what the test scripted and asserted against the real server at ``target``, changing nothing there.
+
+        Called at the end of a test that passed, in validate mode. Returns one message per difference found (each
+        naming the call and where its step was scripted); an empty list when the script holds.
+        """
+        return []
 
     def new_session(self) -> SessionHandle:
         """Queue a new session script and return its handle. Sessions are taken first in, first out."""
@@ -171,6 +181,7 @@ class BasePlugin:
                 self.check_step(session, method, fields, self.called_name(method))
         session.pos = step.position
         interaction = Interaction(self._sources[method], fields, session.number)
+        interaction.step = step
         self._record(interaction)
         return step, interaction
 

@@ -84,11 +84,12 @@ _checked: dict[str, str | None] = {}
 """Targets already checked in this process, with the error message if they failed."""
 
 
-def check_target(where: str) -> None:
+def check_target(where: str, mode: str = "record") -> None:
     """Ask every plugin whose library is installed whether it can record from ``where``; once per target per run.
 
     Raises ``RecordTargetError`` with one message (secrets masked) when a plugin cannot; the same error again for
-    every later test, so a runner that goes on fails fast.
+    every later test, so a runner that goes on fails fast. ``mode`` names the mode in the message (validate mode
+    checks its target here too).
     """
     if where not in _checked:
         problem: str | None = None
@@ -99,14 +100,14 @@ def check_target(where: str) -> None:
                 registration.plugin_class().check_record_target(where)
             except Exception as exc:  # the plugin's own reason, whatever its type
                 problem = (
-                    f"bigfoot record mode cannot use {_registry.mask_text(where)!r} "
+                    f"bigfoot {{mode}} mode cannot use {_registry.mask_text(where)!r} "
                     f"({registration.hint_name}): {_registry.mask_text(str(exc))}"
                 )
                 break
         _checked[where] = problem
     problem = _checked[where]
     if problem is not None:
-        raise RecordTargetError(problem)
+        raise RecordTargetError(problem.replace("{mode}", mode, 1))
 
 
 @contextmanager

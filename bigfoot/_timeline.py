@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
     from ._plugin import BasePlugin
+    from ._script import Step
 
 
 class Source:
@@ -29,10 +30,11 @@ class Interaction:
 
     ``fields`` holds every argument the code passed, under asyncpg's parameter names; ``raised`` is the exception
     the step raised, if any; ``session`` is the number of the scripted session that answered it (None for
-    interactions recorded without a step, such as a pool's creation).
+    interactions recorded without a step, such as a pool's creation); ``step`` is the scripted step that answered it
+    (None without one), so that later checks can say where that step was scripted.
     """
 
-    __slots__ = ("source", "fields", "raised", "session", "asserted")
+    __slots__ = ("source", "fields", "raised", "session", "asserted", "step")
 
     def __init__(self, source: Source, fields: dict[str, Any], session: int | None) -> None:
         self.source = source
@@ -40,6 +42,7 @@ class Interaction:
         self.session = session
         self.raised: BaseException | None = None
         self.asserted = False
+        self.step: Step | None = None
 
     @property
     def method(self) -> str:

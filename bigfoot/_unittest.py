@@ -7,7 +7,7 @@ import unittest
 from contextvars import Token
 from typing import Any
 
-from . import _recording, _registry
+from . import _recording, _registry, _validating
 from ._current import install, uninstall
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
@@ -38,6 +38,7 @@ class BigfootMixin:
 
     bigfoot_verifier: StrictVerifier
     _bigfoot_token: Token[StrictVerifier | None] | None = None
+    _bigfoot_validate: str | None = None  # validate mode's target (see bigfoot._validating)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes the test case lacks: the plugins, by hint name, created on first use.
@@ -70,6 +71,7 @@ class BigfootMixin:
         verifier = StrictVerifier()
         verifier.hint_owner = "self"
         _recording.start_test(verifier, self)
+        self._bigfoot_validate = _validating.start_test(verifier, self)
         self.bigfoot_verifier = verifier
         self._bigfoot_token = install(verifier)
 
@@ -80,6 +82,8 @@ class BigfootMixin:
         try:
             close_open(self.bigfoot_verifier)
             self.bigfoot_verifier.verify_all()
+            if self._bigfoot_validate is not None:
+                _validating.finish_test(self.bigfoot_verifier, self, self._bigfoot_validate)
         finally:
             uninstall(token)
             if self.bigfoot_verifier.record_target is not None:

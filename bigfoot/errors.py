@@ -23,6 +23,7 @@ __all__ = [
     "UnassertedInteractionsError",
     "UnusedMocksError",
     "VerificationError",
+    "ScriptValidationError",
 ]
 
 
@@ -210,3 +211,14 @@ class VerificationError(BigfootError, AssertionError):
         self.unmocked = list(unmocked)
         self.unasserted = list(unasserted)
         self.unused = list(unused)
+
+
+class ScriptValidationError(BigfootError, AssertionError):
+    """Validate mode found that a test's script or assertions differ from the real server (see ``_validating``).
+
+    ``problems`` lists each difference, one message each, naming the call and where its step was scripted.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[str]) -> None:
+        super().__init__(message)
+        self.problems = list(problems)

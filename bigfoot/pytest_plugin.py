@@ -1,7 +1,8 @@
 """The pytest plugin (registered through the ``pytest11`` entry point): a verifier for every test.
 
 With ``--bigfoot-record=<target>`` (or ``BIGFOOT_RECORD`` in the environment) the run is in record mode: see
-``bigfoot._recording``.
+``bigfoot._recording``. With ``--bigfoot-validate=<target>`` (or ``BIGFOOT_VALIDATE``) each test that passes is then
+checked against that server: see ``bigfoot._validating``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from . import _recording
+from . import _recording, _validating
 from ._current import install, uninstall
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
@@ -28,6 +29,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="record mode: the code under test talks to the real server at TARGET (a database URL such as a "
         "PostgreSQL DSN), and each test's script and assertions are written to BIGFOOT_RECORD_DIR (default "
         "bigfoot-recordings/).",
+    )
+    group.addoption(
+        "--bigfoot-validate",
+        metavar="TARGET",
+        default=None,
+        help="validate mode: tests run on their scripts, and each test that passes then has its scripted and asserted "
+        "calls checked against the real server at TARGET (a database URL such as a PostgreSQL DSN) without "
+        "changing anything there.",
     )
 
 
@@ -62,12 +71,20 @@ def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]
         except _recording.RecordTargetError as exc:
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
         verifier.record_target = target
+    validate = _validating.target(request.config.getoption("bigfoot_validate", None), record=target)
+    if validate is not None:
+        try:
+            _validating.check_target(validate)
+        except _recording.RecordTargetError as exc:
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     token = install(verifier)
     try:
         yield verifier
         __tracebackhide__ = True
         close_open(verifier)
         verifier.verify_all()
+        if validate is not None and not request.node.stash.get(_FAILED, False):
+            _validating.check(verifier, validate)
     finally:
         uninstall(token)
         if target is not None:

@@ -22,7 +22,7 @@ import asyncpg
 import pytest
 
 import bigfoot.errors
-from bigfoot import StrictVerifier
+from bigfoot import StrictVerifier, _validating
 from bigfoot._script import Step
 from bigfoot._timeline import Interaction
 from bigfoot.errors import BigfootError, StandIn
@@ -151,6 +151,16 @@ def invalid_state() -> BigfootError:
     return _raised(again)
 
 
+def script_validation() -> BigfootError:
+    class Checked(AsyncpgPlugin):
+        def validate(self, target: str) -> list[str]:
+            return [f"conn.fetch('SELECT nmae FROM users') (scripted at app.py:1): differs at {target}"]
+
+    verifier = StrictVerifier()
+    Checked(verifier)
+    return _raised(lambda: _validating.check(verifier, "postgresql://app:hunter2@db/shop"))
+
+
 PROVOKED: dict[str, Callable[[], BigfootError]] = {
     "BigfootError": lambda: BigfootError("the base class, as a plugin might raise it"),
     "UnmockedInteractionError/no session": unmocked_no_session,
@@ -163,6 +173,7 @@ PROVOKED: dict[str, Callable[[], BigfootError]] = {
     "VerificationError": verification,
     "NoActiveVerifierError": no_verifier,
     "InvalidStateError": invalid_state,
+    "ScriptValidationError": script_validation,
 }
 
 

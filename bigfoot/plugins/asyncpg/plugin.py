@@ -181,6 +181,12 @@ class AsyncpgPlugin(BasePlugin):
 
         return render(recorder, self.hint_prefix())
 
+    def validate(self, target: str) -> list[str]:
+        """Validate mode: prepare every query of the test on the server at ``target`` (see validation.py)."""
+        from .validation import validate
+
+        return validate(self, target)
+
     @classmethod
     def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, InterceptedCall], Any]]:
         """``asyncpg.connect`` and ``asyncpg.create_pool``: see ``interception``."""
