@@ -189,9 +189,9 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
         return await getattr(real, method)(fields["channel"], fields["callback"])
     if method == "reset":
         return await real.reset(**fields)
-    if method == "set_type_codec":
+    if method in ("set_type_codec", "reset_type_codec", "set_builtin_type_codec"):
         rest = dict(fields)
-        return await real.set_type_codec(rest.pop("typename"), **rest)
+        return await getattr(real, method)(rest.pop("typename"), **rest)
     raise NotImplementedError(f"record mode cannot perform {method}() yet")  # pragma: no cover - every step is above
 
 
@@ -221,6 +221,7 @@ class RecordingConnection(Connection):
         fields = given({"timeout": timeout})
         self._closed = True
         self._listeners.clear()
+        self._terminated()  # the code's termination listeners, as on the plain fake
         entry = self._recorder.start(self._session, "close", fields)
         await self._recorder.run(entry, self._real.close(**fields))
 
@@ -229,6 +230,7 @@ class RecordingConnection(Connection):
             return
         self._closed = True
         self._listeners.clear()
+        self._terminated()
         entry = self._recorder.start(self._session, "terminate", {})
         self._real.terminate()
         self._recorder.end(entry)
