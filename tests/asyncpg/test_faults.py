@@ -135,13 +135,13 @@ async def test_command_timeout_of_connect_and_create_pool_and_the_call_overridin
         conn = await asyncpg.connect(command_timeout=1)
         with pytest.raises(asyncio.TimeoutError):
             await conn.execute("SELECT pg_sleep(2)")
-        assert await conn.execute("SELECT pg_sleep(2)", timeout=5) == "SELECT 1"
+        assert await conn.execute("SELECT pg_sleep(2)", timeout="5") == "SELECT 1"  # asyncpg takes what float() takes
         async with asyncpg.create_pool(command_timeout=1) as pool:
             with pytest.raises(asyncio.TimeoutError):
                 await pool.fetchrow("SELECT pg_sleep(2)")
     apg.assert_connect(command_timeout=1)
     apg.assert_execute(query="SELECT pg_sleep(2)", args=[], raised=asyncio.TimeoutError)
-    apg.assert_execute(query="SELECT pg_sleep(2)", args=[], timeout=5)
+    apg.assert_execute(query="SELECT pg_sleep(2)", args=[], timeout="5")
     apg.assert_create_pool(command_timeout=1)
     apg.assert_acquire()
     apg.assert_fetchrow(query="SELECT pg_sleep(2)", args=[], raised=asyncio.TimeoutError)

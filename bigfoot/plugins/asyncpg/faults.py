@@ -265,9 +265,10 @@ class ConnectionObservers:
         """The step's ``delay``, cut short by the call's deadline as asyncpg's own timeout does."""
         connection: Any = self  # the Connection this is mixed into
         delay = step.delay or 0.0
-        timeout: float | None = fields.get("timeout")
-        if timeout is None:
-            timeout = self._observers.command_timeout
+        given_timeout = fields.get("timeout")
+        if given_timeout is None:
+            given_timeout = self._observers.command_timeout
+        timeout = None if given_timeout is None else float(given_timeout)  # asyncpg accepts "1.5" too
         times_out = timeout is not None and delay >= timeout
         connection._busy = True  # another operation meanwhile is refused, as asyncpg refuses it
         try:
