@@ -260,6 +260,26 @@ def test_the_mixin_validates_under_unittest(postgres: dict[str, str], monkeypatc
     assert "ScriptValidationError" in report
 
 
+def test_a_bad_target_stops_a_unittest_run_at_the_first_test(
+    postgres: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = f"postgresql://postgres:bad-secret@/no_such_validate_db?host={postgres['host']}"
+    monkeypatch.setenv("BIGFOOT_VALIDATE", target)
+
+    class Two(bigfoot.BigfootMixin, unittest.IsolatedAsyncioTestCase):
+        async def test_a(self) -> None:
+            pass
+
+        async def test_b(self) -> None:
+            pass
+
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Two)
+    result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
+    assert result.testsRun == 1 and len(result.errors) == 1 and result.shouldStop
+    report = result.errors[0][1]
+    assert "bad-secret" not in report and "bigfoot validate mode cannot use 'postgresql://postgres:***@" in report
+
+
 async def test_differences_in_detail(postgres: dict[str, str]) -> None:
     """The rarer messages, straight from the plugin: column order, a missing column, fetchval's column, several
     statements in one execute() (skipped unless they do not parse), and a server that is gone."""

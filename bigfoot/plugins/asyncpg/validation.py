@@ -82,18 +82,10 @@ class Check:
         self.simple = method in SIMPLE_METHODS and not args
         if method == "prepare":
             self.counts: list[int] = []  # prepare() is given no arguments
-        elif method in MANY_METHODS:
-            self.counts = sorted({len(each) for each in args if _sized(each)})
+        elif method in MANY_METHODS:  # the fake has counted each tuple already, so each has a length
+            self.counts = sorted({len(each) for each in args})
         else:
-            self.counts = [len(args)] if _sized(args) else []
-
-
-def _sized(value: Any) -> bool:
-    try:
-        len(value)
-    except TypeError:
-        return False
-    return True
+            self.counts = [len(args)]
 
 
 def checks_of(plugin: AsyncpgPlugin) -> list[Check]:
