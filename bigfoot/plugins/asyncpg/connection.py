@@ -17,6 +17,7 @@ from asyncpg.types import ServerVersion
 
 from ..._script import Session
 from ..._timeline import Interaction
+from .arguments import check_query_timeout, check_row
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
 from .faults import ConnectionObservers, logs_queries
@@ -220,6 +221,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
         The interaction records the query, its positional ``args`` and the keyword ``options`` the caller passed.
         """
+        self._check_timeout(options)
         self._check_query(query)
         self._check_usable()
         fields: dict[str, Any] = {"query": query, "args": list(args)}
@@ -235,17 +237,25 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
         ``name`` is the parameter that holds the query (``command`` for ``Connection.executemany``).
         """
+        self._check_timeout(options)
         self._check_query(query)
         self._check_usable()
         arg_list = list(args)
 
         def count_each() -> None:
-            for each in arg_list:
+            for number, each in enumerate(arg_list):  # as the protocol encodes them: one element after the other
+                check_row(each, number)
                 self._check_arguments(query, each)
 
         fields: dict[str, Any] = {name: query, "args": arg_list}
         fields.update(given(options))
         return await self._exchange(method, fields, statements(query), client_check=count_each)
+
+    def _check_timeout(self, options: dict[str, Any], wrapped: bool = True) -> None:
+        """asyncpg checks the connection, then ``timeout=`` (before the query's type), then talks to the server."""
+        if self._closed:
+            raise asyncpg.InterfaceError("connection is closed")
+        check_query_timeout(options.get("timeout"), wrapped)
 
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)
@@ -268,6 +278,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             status: str = await self._query("execute", query, args, {"timeout": timeout})
         else:
             # Without arguments asyncpg uses the simple protocol and never counts parameters.
+            self._check_timeout({"timeout": timeout})
             self._check_query(query, cached=False)
             fields = given({"query": query, "args": [], "timeout": timeout})
             status = await self._exchange("execute", fields, statements(query))
@@ -311,6 +322,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
     ) -> PreparedStatement:
         cls = self._row_class(record_class)
+        self._check_timeout({"timeout": timeout}, wrapped=False)
         self._check_query(query, cached=False)  # prepare() bypasses the statement cache
         fields = given({"query": query, "name": name, "timeout": timeout, "record_class": record_class})
         await self._exchange("prepare", fields, statements(query), executed=False)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 
 import asyncpg
 
+from .arguments import check_connect_arguments, check_connection_class
+
 if TYPE_CHECKING:
     from ..._patching import InterceptedCall
     from .connection import Connection
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
 
 
 async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
+    # asyncpg's own checks of the arguments come before any connection attempt: no session is taken.
+    check_connection_class(call.value("connection_class"), asyncpg.InterfaceError)
+    check_connect_arguments(call.value)
     if plugin.recording is not None:
         from . import recording
 
@@ -33,6 +38,7 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
 
 def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
     value = call.value
+    check_connection_class(value("connection_class"), TypeError)  # the pool's constructor checks it at once
     opener: Callable[..., Pool] = plugin.open_pool
     if plugin.recording is not None:
         from . import recording

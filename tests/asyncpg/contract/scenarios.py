@@ -719,4 +719,4 @@ async def pool_init_setup_and_transactions(db: Database) -> None:
 
 
 # Scenarios kept in their own modules register into the same table.
-from . import scenarios_faults, scenarios_resources, scenarios_state  # noqa: E402,F401
+from . import scenarios_arguments, scenarios_faults, scenarios_resources, scenarios_state  # noqa: E402,F401

@@ -1,0 +1,84 @@
+"""Client-side checks of arguments, made as asyncpg makes them: same order, same exception, same words.
+
+Each runs before any session is taken or step used: asyncpg raises these without talking to a server. Where asyncpg
+has a function for the check (its connection-argument parser), the fake calls it, so its rules and messages follow the
+installed asyncpg; a contract test holds the fake to the real behaviour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+from ..._notgiven import NotGiven
+
+try:
+    from asyncpg.connect_utils import _parse_connect_arguments as _parse
+except ImportError:  # pragma: no cover - every asyncpg bigfoot supports has it; without it, nothing is checked
+    _parse = None
+
+_PARSED: frozenset[str] = frozenset(inspect.signature(_parse).parameters) if _parse is not None else frozenset()
+_CONNECT = inspect.signature(asyncpg.connect).parameters
+
+# The parser also loads TLS certificate files; their presence is the machine's, not the code's, and the fake opens no
+# TLS connection, so an error about a missing file is not raised.
+_FILE_PROBLEM = "does not exist or cannot be accessed"
+
+
+def check_connect_arguments(value: Callable[[str], Any]) -> None:
+    """asyncpg's parsing of connect()'s arguments: DSN, hosts and ports, sslmode, cache sizes, ``command_timeout``,
+    ``server_settings``, ``target_session_attrs``... ``value(name)`` gives an argument, or asyncpg's default."""
+    if _parse is None:
+        return
+    arguments = {name: value(name) if name in _CONNECT else None for name in _PARSED}
+    if arguments.get("password") is None:
+        arguments["password"] = ""  # the fake reads no password file: nothing observable depends on it
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # asyncpg warns about a password file's permissions, say
+            _parse(**arguments)
+    except asyncpg.ClientConfigurationError as exc:
+        if _FILE_PROBLEM not in str(exc):
+            raise
+
+
+def check_connection_class(connection_class: Any, error: type[Exception]) -> None:
+    """connect() raises InterfaceError, the pool's constructor TypeError, with the same words."""
+    if not (isinstance(connection_class, type) and issubclass(connection_class, asyncpg.Connection)):
+        raise error(f"connection_class is expected to be a subclass of asyncpg.Connection, got {connection_class!r}")
+
+
+def check_query_timeout(timeout: Any, wrapped: bool = True) -> None:
+    """The protocol's check of a query method's ``timeout=``: a number above zero, or None for the default.
+
+    ``prepare()`` converts the value without asyncpg's wrapping (``wrapped=False``): True passes, and a bad string
+    fails with float()'s own message.
+    """
+    if timeout is None or isinstance(timeout, NotGiven):
+        return
+    if not wrapped:
+        if float(timeout) <= 0:
+            raise asyncio.TimeoutError()
+        return
+    try:
+        if type(timeout) is bool:
+            raise ValueError
+        value = float(timeout)
+    except ValueError:
+        raise ValueError(f"invalid timeout value: expected non-negative float (got {timeout!r})") from None
+    if value <= 0:
+        raise asyncio.TimeoutError()
+
+
+def check_row(row: Any, number: int) -> None:
+    """``executemany``/``fetchmany``: each element must be a sequence (checked as the protocol encodes it)."""
+    if isinstance(row, dict) or not hasattr(type(row), "__getitem__"):
+        raise asyncpg.DataError(
+            f"invalid input in executemany() argument sequence element #{number}: "
+            f"expected a sequence, got {type(row).__name__}"
+        )
