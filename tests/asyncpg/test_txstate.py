@@ -136,3 +136,19 @@ async def test_a_callback_added_twice_is_kept_once(verifier: StrictVerifier, apg
         await conn.add_listener("news", callback)
         assert await apg.notify("news", "hello") == 1
     assert seen == ["hello"]
+
+
+async def test_copy_records_reads_a_generator_and_records_its_rows(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    async def more() -> Any:
+        yield (3,)
+
+    apg.new_session().expect("connect").expect("copy_records_to_table", returns="COPY 2", times=2)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        assert await conn.copy_records_to_table("t", records=((n,) for n in (1, 2))) == "COPY 2"
+        assert await conn.copy_records_to_table("t", records=more()) == "COPY 2"
+    apg.assert_connect()
+    apg.assert_copy_records_to_table(table_name="t", records=[(1,), (2,)])
+    apg.assert_copy_records_to_table(table_name="t", records=[(3,)])

@@ -440,6 +440,12 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         timeout: Any = NONE,
         where: Any = NONE,
     ) -> str:
+        # asyncpg reads every record (from an iterable or an async iterable) to send it: the fake reads them too, and
+        # records the list, so that a generator is asserted by its rows.
+        if hasattr(records, "__aiter__"):
+            records = [record async for record in records]
+        elif not isinstance(records, (list, tuple)) and hasattr(records, "__iter__"):
+            records = list(records)
         status: str = await self._exchange("copy_records_to_table", given(locals_without_self(locals())), [OTHER])
         return status
 

@@ -73,3 +73,26 @@ async def client_side_argument_checks(db: Database) -> None:
     await db.attempt("aborted, timeout 0", conn.fetch("SELECT 1", timeout=0))
     await conn.execute("ROLLBACK")
     await conn.close()
+
+
+@scenario(
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", returns="CREATE TABLE")
+        .expect("copy_records_to_table", returns="COPY 2")
+        .expect("copy_records_to_table", returns="COPY 1")
+        .expect("fetchval", returns=6)
+        .expect("close")
+    )
+)
+async def copy_records_from_generators(db: Database) -> None:
+    async def more() -> Any:
+        yield (3,)
+
+    conn = await db.connect()
+    await conn.execute("CREATE TEMP TABLE numbers (n int)")
+    db.observe("generator", await conn.copy_records_to_table("numbers", records=((n,) for n in (1, 2))))
+    db.observe("async generator", await conn.copy_records_to_table("numbers", records=more()))
+    db.observe("sum", await conn.fetchval("SELECT sum(n)::int FROM numbers"))
+    await conn.close()
