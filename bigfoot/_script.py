@@ -21,7 +21,7 @@ class StepSpec:
     reason when the shape is wrong. A spec without ``convert`` belongs to a method that returns None.
     """
 
-    __slots__ = ("name", "convert", "shape", "example", "example_for")
+    __slots__ = ("name", "convert", "shape", "example", "example_for", "options")
 
     def __init__(
         self,
@@ -30,6 +30,7 @@ class StepSpec:
         shape: str = "",
         example: str = "None",
         example_for: Callable[[Mapping[str, Any]], str | None] | None = None,
+        options: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.name = name
         self.convert = convert
@@ -37,6 +38,9 @@ class StepSpec:
         self.example = example
         self.example_for = example_for
         """Makes the example ``returns`` from the fields of the call being hinted (None: use ``example``)."""
+        self.options = options
+        """Checks and converts the step's own options (``expect(name, **options)``); None: the step takes none.
+        It raises TypeError or ValueError with the reason."""
 
     def hint(self, fields: Mapping[str, Any] | None = None) -> str:
         """The ``.expect(...)`` call that scripts this step, for a call with ``fields`` when they are known."""
@@ -76,7 +80,9 @@ class Step:
     seconds, for plugins whose calls take time (None: no time at all).
     """
 
-    __slots__ = ("method", "returns", "raises", "required", "session", "position", "filename", "lineno", "delay")
+    __slots__ = (
+        "method", "returns", "raises", "required", "session", "position", "filename", "lineno", "delay", "options"
+    )
 
     def __init__(
         self,
@@ -89,6 +95,7 @@ class Step:
         filename: str,
         lineno: int,
         delay: float | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self.method = method
         self.returns = returns
@@ -99,6 +106,8 @@ class Step:
         self.filename = filename
         self.lineno = lineno
         self.delay = delay
+        self.options: Mapping[str, Any] = options or {}
+        """The step's own options, as its plugin's ``StepSpec.options`` converted them (empty: none given)."""
 
     @property
     def location(self) -> str:
@@ -175,6 +184,19 @@ def _check_delay(method: str, delay: Any, plugin: BasePlugin) -> None:
         raise TypeError(f"expect({method!r}): delay must be a number of seconds, 0 or more, got {delay!r}.")
 
 
+def _check_step_options(spec: StepSpec, options: dict[str, Any]) -> dict[str, Any]:
+    where = f"expect({spec.name!r})"
+    if spec.options is None:
+        names = ", ".join(f"{name}=" for name in sorted(options))
+        raise TypeError(
+            f"{where}: unknown option {names}; a {spec.name} step takes returns=, raises=, required=, times= and delay="
+        )
+    try:
+        return spec.options(options)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{where}: {exc}") from None
+
+
 def _check_times(method: str, times: Any) -> None:
     if type(times) is not int:
         raise TypeError(
@@ -216,6 +238,7 @@ class SessionHandle:
         required: bool = True,
         times: int = 1,
         delay: float | None = None,
+        **options: Any,
     ) -> SessionHandle:
         """Append a step: the next call on this session must be ``method``.
 
@@ -223,7 +246,8 @@ class SessionHandle:
         class or instance to raise instead; ``required=False`` steps may go unused, and a call that is not the next
         step passes over optional steps to the one it is. ``times=N`` appends N such steps, one after another.
         ``returns=bigfoot.answer(function)`` computes the answer from the call's fields when the call arrives.
-        ``delay=`` is how long the call takes, in seconds, for plugins whose calls take time.
+        ``delay=`` is how long the call takes, in seconds, for plugins whose calls take time. Other keywords are
+        the step's own options, which its plugin defines and checks (asyncpg's ``prepare`` takes ``parameters=``).
         """
         spec = self._specs.get(method) if type(method) is str else None
         if spec is None:
@@ -234,6 +258,8 @@ class SessionHandle:
             _check_options(method, returns, raises, required)
         if delay is not None:
             _check_delay(method, delay, self._session.plugin)
+        if options:
+            options = _check_step_options(spec, options)
         convert = spec.convert
         if type(returns) is Answer:
             pass  # checked against the shape when the call arrives
@@ -271,6 +297,7 @@ class SessionHandle:
                     frame.f_code.co_filename,
                     frame.f_lineno,
                     delay,
+                    options,
                 )
             )
         return self

@@ -23,6 +23,7 @@ from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
 from .faults import ConnectionObservers, logs_queries
 from .placeholders import argument_count_message, expected_arguments
 from . import rows
+from .described import scripted_server_version
 from .prepared import PreparedStatement
 from .transaction import Transaction
 from .txstate import OTHER, ServerTransaction, Statement, Status, in_failed_transaction, statements
@@ -548,10 +549,12 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         return 40000 + self._session.number
 
     def get_server_version(self) -> ServerVersion:
-        return SERVER_VERSION
+        scripted = scripted_server_version(self._session)  # the connect/acquire step's server_version=
+        return SERVER_VERSION if scripted is None else scripted[1]
 
     def get_settings(self) -> ServerSettings:
-        return ServerSettings(_SETTINGS)
+        scripted = scripted_server_version(self._session)
+        return ServerSettings(_SETTINGS if scripted is None else {**_SETTINGS, "server_version": scripted[0]})
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes the fake lacks: say whether asyncpg has it, so the gap is clear.

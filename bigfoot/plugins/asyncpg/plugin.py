@@ -23,6 +23,7 @@ from ..._timeline import Interaction, Source
 from ..._verifier import StrictVerifier
 from . import interception, rows
 from .connection import Connection
+from .described import pg_type
 from .faults import connection_lost, log_message
 from .pool import Pool
 from .signature_defaults import FIELD_DEFAULTS
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
-__all__ = ["AsyncpgPlugin", "connection_lost", "postgres_error"]
+__all__ = ["AsyncpgPlugin", "connection_lost", "pg_type", "postgres_error"]
 
 
 def postgres_error(

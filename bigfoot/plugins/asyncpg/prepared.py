@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ...errors import InvalidStateError
 from .cursor import CursorFactory
+from .described import Unknown, last_options, status_after
 from .defaults import FALSE, NONE, ZERO, given
 from .resource import ConnectionResource, guarded
 from .rows import Record, convert, convert_all
@@ -19,13 +21,22 @@ if TYPE_CHECKING:
 class PreparedStatement(ConnectionResource):
     """What ``await conn.prepare(query)`` returns."""
 
-    __slots__ = ("_query", "_name", "_record_class")
+    __slots__ = ("_query", "_name", "_record_class", "_parameters", "_attributes", "_status")
 
     def __init__(self, connection: Connection, query: str, name: str, record_class: type = Record) -> None:
         super().__init__(connection)
         self._query = query
         self._name = name
         self._record_class = record_class  # prepare()'s record_class=, else the connection's
+        described = last_options(connection._session, "prepare")  # what the server described, as scripted
+        self._parameters: tuple[Any, ...] = described.get("parameters", ())
+        self._attributes: tuple[Any, ...] = described.get("attributes", ())
+        self._status: str | Unknown | None = None  # asyncpg's: None until an execution completes
+
+    def _executed(self, method: str, rows: int | None) -> None:
+        # Reached only when the call succeeded: a failed execution leaves asyncpg's status as it was.
+        options = last_options(self._connection._session, method)
+        self._status = options["status"] if "status" in options else status_after(self._query, method, rows)
 
     @guarded  # asyncpg guards its getters too
     def get_name(self) -> str:
@@ -37,32 +48,44 @@ class PreparedStatement(ConnectionResource):
 
     @guarded
     def get_statusmsg(self) -> str | None:
-        """asyncpg reports the status of the last execution; the fake has no server status and gives None."""
-        return None
+        """The status of the last completed execution, as asyncpg keeps it (see ``described.status_after``)."""
+        status = self._status
+        if isinstance(status, Unknown):
+            raise InvalidStateError(
+                f"get_statusmsg(): the status of {self._query!r} after {status.method}() is the server's to tell "
+                "(a count of rows the code did not see, or whether fetchval's None was a NULL or no row); script it "
+                "on that step, e.g. "
+                f'.expect("{status.method}", ..., status={status.tag!r}).'
+            )
+        return status
 
     @guarded
     def get_parameters(self) -> tuple[Any, ...]:
-        """Parameter types come from the server in asyncpg; the fake knows none and gives an empty tuple."""
-        return ()
+        """The parameter types the server described: the prepare step's ``parameters=`` (empty if not scripted)."""
+        return self._parameters
 
     @guarded
     def get_attributes(self) -> tuple[Any, ...]:
-        """Result column descriptions come from the server in asyncpg; the fake gives an empty tuple."""
-        return ()
+        """The result columns the server described: the prepare step's ``attributes=`` (empty if not scripted)."""
+        return self._attributes
 
     @guarded
     async def fetch(self, *args: Any, timeout: float | None = NONE) -> list[Record]:
         found = await self._connection._query("fetch", self._query, args, {"timeout": timeout})
+        self._executed("fetch", len(found))
         return convert_all(found, self._record_class)
 
     @guarded
     async def fetchrow(self, *args: Any, timeout: float | None = NONE) -> Record | None:
         row: Record | None = await self._connection._query("fetchrow", self._query, args, {"timeout": timeout})
+        self._executed("fetchrow", 0 if row is None else 1)
         return row if row is None else convert(row, self._record_class)
 
     @guarded
     async def fetchval(self, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
-        return await self._connection._query("fetchval", self._query, args, {"column": column, "timeout": timeout})
+        value = await self._connection._query("fetchval", self._query, args, {"column": column, "timeout": timeout})
+        self._executed("fetchval", None if value is None else 1)  # None: a NULL, or no row at all
+        return value
 
     @guarded
     async def fetchmany(self, args: Iterable[Any], *, timeout: float | None = NONE) -> list[Record]:

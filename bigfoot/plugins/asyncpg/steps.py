@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._script import StepSpec
+from .described import CONNECTED, EXECUTED, PREPARE
 from .record import Record, as_record
 from .status import status_example
 
@@ -54,14 +55,14 @@ _STATUS = ("a status string", "'SELECT 1'")
 SPECS: dict[str, StepSpec] = {
     spec.name: spec
     for spec in (
-        StepSpec("connect"),
+        StepSpec("connect", options=CONNECTED["connect"]),
         StepSpec("execute", _status, *_STATUS, example_for=status_example),
         StepSpec("executemany"),
-        StepSpec("fetch", _rows, *_ROWS),
-        StepSpec("fetchrow", _row, "one row or None", "{...}"),
-        StepSpec("fetchval", _value, "a value", "..."),
+        StepSpec("fetch", _rows, *_ROWS, options=EXECUTED["fetch"]),
+        StepSpec("fetchrow", _row, "one row or None", "{...}", options=EXECUTED["fetchrow"]),
+        StepSpec("fetchval", _value, "a value", "...", options=EXECUTED["fetchval"]),
         StepSpec("fetchmany", _rows, *_ROWS),
-        StepSpec("prepare"),
+        StepSpec("prepare", options=PREPARE),
         StepSpec("explain", _value, "the query plan", "[{...}]"),
         StepSpec("cursor", _rows, "the list of rows the cursor yields", "[{...}]"),
         StepSpec("begin"),
@@ -82,7 +83,7 @@ SPECS: dict[str, StepSpec] = {
         StepSpec("set_builtin_type_codec"),
         StepSpec("close"),
         StepSpec("terminate"),
-        StepSpec("acquire"),
+        StepSpec("acquire", options=CONNECTED["acquire"]),
         StepSpec("release"),
     )
 }

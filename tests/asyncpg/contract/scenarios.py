@@ -719,4 +719,10 @@ async def pool_init_setup_and_transactions(db: Database) -> None:
 
 
 # Scenarios kept in their own modules register into the same table.
-from . import scenarios_arguments, scenarios_faults, scenarios_resources, scenarios_state  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    scenarios_arguments,
+    scenarios_described,
+    scenarios_faults,
+    scenarios_resources,
+    scenarios_state,
+)

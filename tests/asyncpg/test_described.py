@@ -1,0 +1,117 @@
+"""What only the server knows, scripted as step options: statement types, status, server version (described.py)."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from asyncpg.types import Attribute, ServerVersion, Type
+
+from bigfoot import InvalidStateError, StrictVerifier
+from bigfoot.plugins.asyncpg import AsyncpgPlugin, pg_type
+
+INT4 = Type(23, "int4", "scalar", "pg_catalog")
+TEXT = Type(25, "text", "scalar", "pg_catalog")
+
+
+def test_pg_type_uses_asyncpgs_builtin_names() -> None:
+    assert pg_type("int4") == pg_type("integer") == pg_type(" INT ") == INT4
+    assert pg_type("text[]") == Type(1009, "text[]", "array", "pg_catalog")
+    with pytest.raises(ValueError, match=r"no builtin type named 'int44'\. Did you mean 'int4'\?"):
+        pg_type("int44")
+    with pytest.raises(TypeError, match="takes a type name such as 'int4', got int 23"):
+        pg_type(23)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "kind", "message"),
+    [
+        ({"parameters": "int4"}, TypeError, r"expect\('prepare'\): parameters= must be a list of types"),
+        ({"parameters": [23]}, TypeError, r"parameters\[0\] must be a type name such as 'int4'"),
+        ({"parameters": ["nope"]}, ValueError, r"asyncpg knows no builtin type named 'nope'"),
+        ({"attributes": "id"}, TypeError, r"attributes= must map column names to types"),
+        ({"attributes": [("id",)]}, TypeError, r"attributes\[0\] must be a \(name, type\) pair"),
+        ({"attributes": {"id": 1}}, TypeError, r"the type of column 'id' must be a type name"),
+        ({"colums": {}}, TypeError, r"unknown option colums=; .* a prepare step takes parameters=, attributes="),
+    ],
+)
+def test_prepare_options_are_checked_at_expect_time(
+    apg: AsyncpgPlugin, options: dict[str, object], kind: type[Exception], message: str
+) -> None:
+    with pytest.raises(kind, match=message):
+        apg.new_session().expect("prepare", **options)
+
+
+def test_other_options_are_checked_at_expect_time(apg: AsyncpgPlugin) -> None:
+    with pytest.raises(TypeError, match=r"expect\('close'\): unknown option status=; a close step takes returns="):
+        apg.new_session().expect("close", status="x")
+    with pytest.raises(ValueError, match=r"expect\('acquire'\): server_version='x': Unable to parse"):
+        apg.new_session().expect("acquire", server_version="x")
+    with pytest.raises(TypeError, match=r"server_version= must be the server's version string"):
+        apg.new_session().expect("connect", server_version=16)
+    with pytest.raises(TypeError, match=r"expect\('fetch'\): status= must be the command tag"):
+        apg.new_session().expect("fetch", returns=[], status=3)
+
+
+async def test_statement_description_and_status(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    (
+        apg.new_session()
+        .expect("connect")
+        .expect("prepare", parameters=["int4", TEXT], attributes=[("id", "int4"), Attribute("name", TEXT)])
+        .expect("fetch", returns=[{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+        .expect("fetchval", returns=None)
+        .expect("fetchval", returns=None, status="SELECT 0")
+        .expect("prepare")
+        .expect("fetch", returns=[])
+        .expect("fetchval", returns=None, status="UPDATE 3")
+        .expect("prepare")
+        .expect("fetchrow", returns={"id": 1})
+        .expect("fetch", returns=[])
+        .expect("fetchrow", returns=None)
+    )
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        statement = await conn.prepare("SELECT id, name FROM users WHERE id > $1 AND name <> $2")
+        assert statement.get_parameters() == (INT4, TEXT)
+        assert statement.get_attributes() == (Attribute("id", INT4), Attribute("name", TEXT))
+        assert statement.get_statusmsg() is None
+        await statement.fetch(0, "")
+        assert statement.get_statusmsg() == "SELECT 2"
+        await statement.fetchval(0, "")
+        with pytest.raises(InvalidStateError, match=r"whether fetchval's None was a NULL or no row"):
+            statement.get_statusmsg()
+        await statement.fetchval(0, "")
+        assert statement.get_statusmsg() == "SELECT 0"
+        update = await conn.prepare("UPDATE users SET name = $1")
+        assert update.get_parameters() == () and update.get_attributes() == ()  # not scripted: nothing described
+        await update.fetch("x")
+        with pytest.raises(InvalidStateError, match=r"status=\'UPDATE 1\'\)\.$"):
+            update.get_statusmsg()
+        await update.fetchval("x")
+        assert update.get_statusmsg() == "UPDATE 3"
+        returning = await conn.prepare("DELETE FROM users WHERE id = $1 RETURNING id")
+        await returning.fetchrow(1)
+        assert returning.get_statusmsg() is None  # one row asked for, one given: the portal is suspended
+        await returning.fetch(1)
+        assert returning.get_statusmsg() == "DELETE 0"
+        await returning.fetchrow(1)
+        assert returning.get_statusmsg() == "DELETE 0"
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+
+
+async def test_server_version_per_session(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect")
+    apg.new_session().expect("connect", server_version="16.4")
+    apg.new_session().expect("acquire", server_version="12.19 (Ubuntu 12.19-1)").expect("release")
+    with verifier.sandbox():
+        default = await asyncpg.connect()
+        assert default.get_server_version() == ServerVersion(15, 0, 18, "final", 0)
+        assert default.get_settings().server_version == "15.0.18"
+        newer = await asyncpg.connect()
+        assert newer.get_server_version() == ServerVersion(16, 0, 4, "final", 0)
+        assert newer.get_settings().server_version == "16.4"
+        assert newer.get_settings().server_encoding == "UTF8"
+        async with asyncpg.create_pool(min_size=0) as pool, pool.acquire() as con:
+            assert con.get_server_version() == ServerVersion(12, 0, 19, "final", 0)
+    for interaction in verifier.interactions:
+        interaction.asserted = True
