@@ -47,6 +47,17 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
             raise
 
 
+def check_pool_connect_arguments(dsn: Any, connect_kwargs: dict[str, Any]) -> None:
+    """What each connection a pool opens meets: create_pool()'s ``dsn`` and connect keywords, through the parser."""
+
+    def value(name: str) -> Any:
+        if name == "dsn":
+            return dsn
+        return connect_kwargs[name] if name in connect_kwargs else _CONNECT[name].default
+
+    check_connect_arguments(value)
+
+
 def check_connection_class(connection_class: Any, error: type[Exception]) -> None:
     """connect() raises InterfaceError, the pool's constructor TypeError, with the same words."""
     if not (isinstance(connection_class, type) and issubclass(connection_class, asyncpg.Connection)):

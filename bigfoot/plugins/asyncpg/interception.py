@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, cast
 
 import asyncpg
 
-from .arguments import check_connect_arguments, check_connection_class
+from .arguments import check_connect_arguments, check_connection_class, check_pool_connect_arguments
 
 if TYPE_CHECKING:
     from ..._patching import InterceptedCall
@@ -57,6 +57,11 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
     if plugin.recording is None:
         # Like asyncpg's pool, the fake keeps the keywords its connections get; each checkout reads command_timeout.
         pool._connect_kwargs = {"command_timeout": call.fields().get("command_timeout")}
+        # asyncpg parses the connection arguments when the pool connects (init_size connections, then checkouts).
+        extra = call.passed.get("connect_kwargs")
+        pool._check_connect = functools.partial(
+            check_pool_connect_arguments, value("dsn"), extra if isinstance(extra, dict) else {}
+        )
     return pool
 
 

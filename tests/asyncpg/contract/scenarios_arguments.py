@@ -96,3 +96,17 @@ async def copy_records_from_generators(db: Database) -> None:
     db.observe("async generator", await conn.copy_records_to_table("numbers", records=more()))
     db.observe("sum", await conn.fetchval("SELECT sum(n)::int FROM numbers"))
     await conn.close()
+
+
+async def _awaited_pool(**arguments: Any) -> Any:
+    return await asyncpg.create_pool(**arguments)
+
+
+@scenario(lambda apg: None)
+async def pool_connect_argument_checks(db: Database) -> None:
+    await db.attempt("unknown scheme", _awaited_pool(dsn="mysql://db/app"))
+    await db.attempt("port not a number", _awaited_pool(**db.params, port="abc"))
+    await db.attempt("unknown sslmode", _awaited_pool(**db.params, ssl="bogus", min_size=1))
+    pool = await asyncpg.create_pool(**db.params, port="abc", min_size=0)
+    await db.attempt("checkout of an empty pool", pool.acquire())
+    await pool.close()
