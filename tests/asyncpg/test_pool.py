@@ -24,8 +24,9 @@ async def test_pool_life_is_recorded(verifier: StrictVerifier, apg: AsyncpgPlugi
     with verifier.sandbox():
         pool = asyncpg.create_pool("postgresql://app@db/app", min_size=1, max_size=3, command_timeout=5)
         assert await pool is pool
-        assert (pool.get_min_size(), pool.get_max_size(), pool.get_init_size(), pool.get_size()) == (1, 3, 1, 0)
-        assert not pool.is_closing() and pool.get_idle_size() == 0
+        # asyncpg opens init_size (min_size) connections when the pool is awaited: open and idle
+        assert (pool.get_min_size(), pool.get_max_size(), pool.get_init_size(), pool.get_size()) == (1, 3, 1, 1)
+        assert not pool.is_closing() and pool.get_idle_size() == 1
         await pool.expire_connections()
         pool.set_connect_args("postgresql://other@db/app")
         await pool.close()
@@ -212,7 +213,7 @@ async def test_fifty_concurrent_checkouts_through_five_slots(verifier: StrictVer
     with verifier.sandbox():
         async with asyncpg.create_pool(max_size=5, min_size=1) as pool:
             results = await asyncio.gather(*(worker(pool, n) for n in range(50)))
-            assert pool.get_size() == 0
+            assert (pool.get_size(), pool.get_idle_size()) == (5, 5)  # released connections stay open, as in asyncpg
     assert peak == 5
     # the k-th checkout got the k-th session
     sessions = {i.session for i in verifier.interactions if i.method == "acquire"}
@@ -225,7 +226,10 @@ async def test_fifty_concurrent_checkouts_through_five_slots(verifier: StrictVer
     verifier.verify_all()
 
 
-async def test_init_once_per_session_and_setup_on_every_acquire(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_init_once_per_connection_and_setup_on_every_acquire(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # As in asyncpg, init= runs once per physical connection: the second checkout reuses the idle connection.
     calls: list[str] = []
 
     async def init(con: asyncpg.Connection) -> None:
@@ -236,19 +240,20 @@ async def test_init_once_per_session_and_setup_on_every_acquire(verifier: Strict
         calls.append("setup")
         await proxy.execute("SET application_name = 'web'")
 
-    for _ in range(2):
-        apg.new_session().expect("acquire").expect("execute", returns="SET").expect("execute", returns="SET").expect(
-            "fetchval", returns=1
-        ).expect("release")
+    apg.new_session().expect("acquire").expect("execute", returns="SET").expect("execute", returns="SET").expect(
+        "fetchval", returns=1
+    ).expect("release")
+    apg.new_session().expect("acquire").expect("execute", returns="SET").expect("fetchval", returns=1).expect("release")
     with verifier.sandbox():
         async with asyncpg.create_pool(init=init, setup=setup, max_size=1, min_size=1) as pool:
             assert await pool.fetchval("SELECT 1") == 1
             assert await pool.fetchval("SELECT 1") == 1
-    assert calls == ["init", "setup", "init", "setup"]
+    assert calls == ["init", "setup", "setup"]
     apg.assert_create_pool(init=init, setup=setup, max_size=1, min_size=1)
-    for _ in range(2):
+    for checkout in range(2):
         apg.assert_acquire()
-        apg.assert_execute(query="SET search_path TO app", args=[])
+        if checkout == 0:
+            apg.assert_execute(query="SET search_path TO app", args=[])
         apg.assert_execute(query="SET application_name = 'web'", args=[])
         apg.assert_fetchval(query="SELECT 1", args=[])
         apg.assert_release()
@@ -357,3 +362,38 @@ async def test_a_cancelled_waiter_gives_up_its_place(verifier: StrictVerifier, a
     for interaction in verifier.interactions:
         interaction.asserted = True
     verifier.verify_all()
+
+
+async def test_sizes_follow_physical_connections(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    inits: list[int] = []
+
+    async def init(con: asyncpg.Connection) -> None:
+        inits.append(con.get_server_pid())
+
+    for _ in range(5):
+        checkout(apg)
+    apg.new_session().expect("acquire").expect("close").expect("release")
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=3, init=init)
+        sizes = [(pool.get_size(), pool.get_idle_size())]
+        a, b = await pool.acquire(), await pool.acquire()
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.release(a)
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.release(await pool.acquire())  # the idle connection: no init
+        await pool.release(b)
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.expire_connections()
+        await pool.release(await pool.acquire())  # reconnected: init again
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.release(await pool.acquire())
+        lost = await pool.acquire()
+        await lost.close()  # closed while out: the pool no longer has it
+        await pool.release(lost)
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.close()
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+    assert sizes == [(0, 0), (2, 0), (2, 1), (2, 2), (2, 2), (1, 1), (0, 0)]
+    assert len(inits) == 3
+    for interaction in verifier.interactions:
+        interaction.asserted = True

@@ -18,6 +18,7 @@ import asyncpg
 from . import rows
 from .connection import Connection, ConnectionProxyBase
 from .defaults import NONE, ZERO, given
+from .pool_connections import PoolConnections
 
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin
@@ -137,7 +138,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         "_in_use",
         "_waiters",
         "_out",
-        "_check_connect",
+        "_connections",
     )
 
     def __init__(
@@ -162,7 +163,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self._in_use = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._out: set[PoolConnectionProxy] = set()  # checked out, for terminate()
-        self._check_connect: Callable[[], None] | None = None  # asyncpg's parsing of the connection arguments
+        self._connections = PoolConnections()  # the physical connections asyncpg would have open
 
     # -- life of the pool --------------------------------------------------------------------------------------
 
@@ -171,9 +172,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         if self._state == "new":
             if self._init_size:  # asyncpg connects init_size connections here, each checking record_class
                 rows.check_connect_record_class(getattr(self, "_record_class", asyncpg.Record))
-                if self._check_connect is not None:
-                    self._check_connect()
             self._state = "ready"
+            self._connections.opened(self._init_size)
         return self
 
     def __await__(self) -> Generator[Any, None, Pool]:
@@ -197,6 +197,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
             return
         self._check_ready()
         self._state = "closed"
+        self._connections.closed()
         self._plugin.record("close_pool", {})
 
     def terminate(self) -> None:
@@ -205,6 +206,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
             return
         self._check_ready()
         self._state = "closed"
+        self._connections.closed()
         self._plugin.record("terminate_pool", {})
         for proxy in list(self._out):  # asyncpg terminates the checked-out connections too, without a step here
             con = proxy._con
@@ -218,18 +220,20 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         if proxy._con is None:
             return
         self._out.discard(proxy)
+        self._connections.dropped(proxy._con)
         proxy._closed_con = proxy._detach()
         self._free_slot()
 
     async def expire_connections(self) -> None:
-        """Nothing to expire: every checkout already gets a fresh session."""
+        """Every connection reconnects before its next use, so ``init=`` runs again on it (see pool_connections)."""
+        self._connections.expire()
 
     def is_closing(self) -> bool:
         return self._state == "closed"
 
     def get_size(self) -> int:
-        """The connections checked out now (the fake keeps no idle connections)."""
-        return self._in_use
+        """The open connections, idle or checked out, as asyncpg counts them (see pool_connections)."""
+        return self._connections.open
 
     def get_init_size(self) -> int:
         return self._init_size
@@ -241,7 +245,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         return self._max_size
 
     def get_idle_size(self) -> int:
-        return 0
+        return self._connections.idle
 
     def set_connect_args(self, dsn: str | None = None, **connect_kwargs: Any) -> None:
         """Accepted and ignored: the fake opens no connections of its own."""
@@ -291,15 +295,17 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         plugin = self._plugin
         record_class = getattr(self, "_record_class", asyncpg.Record)
         rows.check_connect_record_class(record_class)  # the pool's connect() checks it, before any step
-        if self._check_connect is not None:
-            self._check_connect()
         session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
         con._record_class = rows.row_class(record_class)
         con._observers.command_timeout = getattr(self, "_connect_kwargs", {}).get("command_timeout")
         plugin.call(session, "acquire", fields)
-        if self._init is not None:
-            await self._init(con)
+        if self._connections.take(con) and self._init is not None:  # init= runs once per physical connection
+            try:
+                await self._init(con)
+            except BaseException:
+                self._connections.dropped(con)  # asyncpg closes a connection whose init failed
+                raise
         proxy = PoolConnectionProxy(self, con)
         self._out.add(proxy)
         con._on_close = lambda: self._took_back(proxy)
@@ -322,6 +328,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         connection._detach()
         self._out.discard(connection)
         con._released()
+        self._connections.put_back(con)
         try:
             # Recorded even when the code closed the connection first: the code still handed it back.
             self._plugin.call(con._session, "release", given({"timeout": timeout}))

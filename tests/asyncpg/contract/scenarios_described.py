@@ -79,3 +79,59 @@ async def server_version_follows_the_setting(db: Database) -> None:
     db.observe("version computed from the setting", conn.get_server_version() == split_server_version_string(setting))
     db.observe("a version tuple", type(conn.get_server_version()).__name__)
     await conn.close()
+
+
+def _pool_sizes_script(apg: Any) -> None:
+    for _ in range(5):
+        apg.new_session().expect("acquire").expect("release")
+    apg.new_session().expect("acquire").expect("close").expect("release")
+
+
+@scenario(_pool_sizes_script)
+async def pool_sizes_and_init_per_connection(db: Database) -> None:
+    inits: list[str] = []
+
+    async def init(con: Any) -> None:
+        inits.append("init")
+
+    pool = await db.create_pool(min_size=0, max_size=3, init=init)
+
+    def sizes(label: str) -> None:
+        db.observe(label, (pool.get_size(), pool.get_idle_size(), pool.get_min_size(), pool.get_max_size(), len(inits)))
+
+    sizes("created")
+    a, b = await pool.acquire(), await pool.acquire()
+    sizes("two out")
+    await pool.release(a)
+    sizes("one back")
+    await pool.release(await pool.acquire())
+    sizes("the idle one reused")
+    await pool.release(b)
+    sizes("all back")
+    await pool.expire_connections()
+    await pool.release(await pool.acquire())
+    sizes("reconnected after expiry")
+    await pool.release(await pool.acquire())
+    lost = await pool.acquire()
+    await lost.close()
+    sizes("closed while out")
+    await pool.release(lost)
+    sizes("released after close")
+    await pool.close()
+    sizes("pool closed")
+
+
+@scenario(lambda apg: [apg.new_session().expect("acquire").expect("release") for _ in range(2)])
+async def pool_min_size_connections_open_at_start(db: Database) -> None:
+    inits: list[str] = []
+
+    async def init(con: Any) -> None:
+        inits.append("init")
+
+    async with db.create_pool(min_size=2, max_size=3, init=init) as pool:
+        db.observe("created", (pool.get_size(), pool.get_idle_size()))
+        a = await pool.acquire()
+        db.observe("one out", (pool.get_size(), pool.get_idle_size()))
+        await pool.release(a)
+        await pool.release(await pool.acquire())
+        db.observe("reused", (pool.get_size(), pool.get_idle_size()))
