@@ -139,6 +139,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         "_waiters",
         "_out",
         "_connections",
+        "_check_connect",
     )
 
     def __init__(
@@ -164,6 +165,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._out: set[PoolConnectionProxy] = set()  # checked out, for terminate()
         self._connections = PoolConnections()  # the physical connections asyncpg would have open
+        self._check_connect: Callable[[], None] | None = None  # asyncpg's parsing of the connection arguments
 
     # -- life of the pool --------------------------------------------------------------------------------------
 
@@ -172,6 +174,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         if self._state == "new":
             if self._init_size:  # asyncpg connects init_size connections here, each checking record_class
                 rows.check_connect_record_class(getattr(self, "_record_class", asyncpg.Record))
+                if self._check_connect is not None:
+                    self._check_connect()
             self._state = "ready"
             self._connections.opened(self._init_size)
         return self
@@ -295,6 +299,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         plugin = self._plugin
         record_class = getattr(self, "_record_class", asyncpg.Record)
         rows.check_connect_record_class(record_class)  # the pool's connect() checks it, before any step
+        if self._check_connect is not None:
+            self._check_connect()
         session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
         con._record_class = rows.row_class(record_class)
