@@ -7,9 +7,10 @@ it through a context variable, so concurrent tasks and threads each see their ow
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager as ContextManager
 from contextvars import ContextVar, Token
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ContextManager
+from typing import TYPE_CHECKING, Any
 
 from ._sandbox import ACTIVE, Sandbox
 from .errors import NoActiveVerifierError

@@ -14,8 +14,9 @@ context, by ``bigfoot._sandbox.route``.
 from __future__ import annotations
 
 import _thread
+from collections.abc import Callable
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from . import _registry
 from ._notgiven import NOT_GIVEN
@@ -138,7 +139,8 @@ class FunctionPatch:
         # locals() is evaluated before any other local exists: it holds exactly the parameters.
         call = f'__import__("bigfoot._sandbox", None, None, ("route",)).route({self.key!r}, locals())'
         name = self.func.__name__
-        source = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):\n    return {'await ' if is_async else ''}{call}\n"
+        head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
+        source = f"{head}\n    return {'await ' if is_async else ''}{call}\n"
         namespace: dict[str, Any] = {"_NG": NOT_GIVEN}
         exec(compile(source, f"<bigfoot interception of {self.key}>", "exec"), namespace)
         built: FunctionType = namespace[name]
@@ -190,4 +192,3 @@ def release() -> None:
 def depth() -> int:
     """How many sandboxes are open in the whole process."""
     return _depth
-

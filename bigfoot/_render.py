@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ._registry import mask_text, secret_fields
 
 if TYPE_CHECKING:
-    from typing import Iterable, Mapping
+    from collections.abc import Iterable, Mapping
 
 
 MASK = "***"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ._notgiven import NOT_GIVEN
 from ._render import location
 
 if TYPE_CHECKING:
-    from typing import Mapping
+    from collections.abc import Mapping
 
     from ._plugin import BasePlugin
 
@@ -81,7 +82,16 @@ class Step:
     """
 
     __slots__ = (
-        "method", "returns", "raises", "required", "session", "position", "filename", "lineno", "delay", "options"
+        "method",
+        "returns",
+        "raises",
+        "required",
+        "session",
+        "position",
+        "filename",
+        "lineno",
+        "delay",
+        "options",
     )
 
     def __init__(
@@ -211,7 +221,7 @@ def _check_times(method: str, times: Any) -> None:
 class SessionHandle:
     """Scripts one session. ``expect()`` appends a step and returns the same handle, so calls chain::
 
-        plugin.new_session().expect("connect").expect("fetchval", returns=1).expect("close")
+    plugin.new_session().expect("connect").expect("fetchval", returns=1).expect("close")
     """
 
     __slots__ = ("_session", "_specs")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -127,9 +128,7 @@ class StrictVerifier:
                 f"got {type(source).__name__} {source!r}."
             )
         if source.plugin._verifier is not self:
-            raise ValueError(
-                f"{source!r} belongs to another verifier; assert through the plugin of this one."
-            )
+            raise ValueError(f"{source!r} belongs to another verifier; assert through the plugin of this one.")
         return self._match(source, expected)
 
     def _match(self, source: Source, expected: dict[str, Any]) -> Interaction:
@@ -248,10 +247,8 @@ class StrictVerifier:
     # -- verification --------------------------------------------------------------------------------------------
 
     def _surfaced(self, error: UnmockedInteractionError) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self._unmocked.remove(error)
-        except ValueError:
-            pass
 
     def verify_all(self) -> None:
         """Fail if a swallowed call was unmocked, an interaction is unasserted or a required step went unused.

@@ -6,7 +6,8 @@ failures rather than errors. Each carries its data as attributes next to the mes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._script import Step
@@ -157,9 +158,7 @@ class InteractionMismatchError(BigfootError, AssertionError):
     compared with, or None when there was none).
     """
 
-    def __init__(
-        self, message: str, *, method: str, expected: dict[str, Any], actual: Interaction | None
-    ) -> None:
+    def __init__(self, message: str, *, method: str, expected: dict[str, Any], actual: Interaction | None) -> None:
         super().__init__(message)
         self.method = method
         self.expected = expected

@@ -69,9 +69,7 @@ def matches(expected: str, actual: str) -> bool:
 
 
 @pytest.mark.parametrize(("path", "line", "code", "output"), blocks())
-def test_code_block(
-    path: Path, line: int, code: str, output: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_code_block(path: Path, line: int, code: str, output: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # locations in messages are relative to the project root
     name = f"docs_block_{path.stem}_{line}"
     namespace: dict[str, Any] = {"__name__": name}

@@ -87,7 +87,9 @@ async def test_wrong_signatures_raise_type_error_and_consume_nothing(
 
 async def test_raises_step_raises_and_is_recorded(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
     boom = asyncpg.UniqueViolationError("duplicate key value violates unique constraint")
-    apg.new_session().expect("connect").expect("execute", raises=boom).expect("fetchval", raises=asyncpg.QueryCanceledError)
+    apg.new_session().expect("connect").expect("execute", raises=boom).expect(
+        "fetchval", raises=asyncpg.QueryCanceledError
+    )
     with verifier.sandbox():
         conn = await asyncpg.connect()
         with pytest.raises(asyncpg.UniqueViolationError) as info:
@@ -121,7 +123,7 @@ async def test_calls_on_a_closed_connection_raise_interface_error_and_record_not
         conn = await asyncpg.connect()
         await conn.close()
         for call in (conn.fetch("SELECT 1"), conn.execute("x"), conn.fetchrow("x"), conn.fetchval("x")):
-            with pytest.raises(asyncpg.InterfaceError, match="^connection is closed$"):
+            with pytest.raises(asyncpg.InterfaceError, match=r"^connection is closed$"):
                 await call
     assert [i.method for i in verifier.interactions] == ["connect", "close"]
     apg.assert_connect()
@@ -219,7 +221,9 @@ async def test_unmocked_error_that_reached_the_test_is_not_reported_again(
     verifier.verify_all()
 
 
-async def test_unmocked_error_wrapped_by_the_code_counts_as_surfaced(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_unmocked_error_wrapped_by_the_code_counts_as_surfaced(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     class AppError(Exception):
         pass
 
@@ -241,7 +245,10 @@ async def test_sessions_are_taken_first_in_first_out(verifier: StrictVerifier, a
         assert await two.fetchval("SELECT 2") == "second"
         assert await one.fetchval("SELECT 1") == "first"
     assert [(i.method, i.session) for i in verifier.interactions] == [
-        ("connect", 1), ("connect", 2), ("fetchval", 2), ("fetchval", 1)
+        ("connect", 1),
+        ("connect", 2),
+        ("fetchval", 2),
+        ("fetchval", 1),
     ]
 
 
@@ -254,8 +261,8 @@ async def test_optional_steps_are_never_reported(verifier: StrictVerifier, apg: 
 
 
 def test_connection_repr(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
-    from bigfoot.plugins.asyncpg.connection import Connection
     from bigfoot._script import Session
+    from bigfoot.plugins.asyncpg.connection import Connection
 
     assert repr(Connection(apg, Session(apg, 3))) == "<bigfoot fake asyncpg Connection, session #3, open>"
 
@@ -292,7 +299,9 @@ async def test_a_session_not_starting_with_connect_is_not_taken(
     assert verifier.interactions == [] and apg._next_session == 0
 
 
-async def test_unmocked_call_frames_are_hidden_from_unittest_reports(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_unmocked_call_frames_are_hidden_from_unittest_reports(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     with verifier.sandbox():
         with pytest.raises(UnmockedInteractionError) as info:
             await asyncpg.connect()

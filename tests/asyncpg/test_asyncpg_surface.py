@@ -24,7 +24,9 @@ async def connected(verifier: StrictVerifier, apg: AsyncpgPlugin, *steps: tuple[
     return conn
 
 
-async def test_executemany_and_fetchmany_record_their_argument_lists(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_executemany_and_fetchmany_record_their_argument_lists(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     conn = await connected(verifier, apg, ("executemany", {}), ("fetchmany", {"returns": [{"id": 1}]}))
     with verifier.sandbox():
         assert await conn.executemany("INSERT INTO t VALUES ($1)", [(1,), (2,)], timeout=3) is None  # type: ignore[attr-defined]
@@ -101,7 +103,9 @@ async def test_transaction_arguments_are_recorded_on_begin(verifier: StrictVerif
     verifier.verify_all()
 
 
-async def test_a_failing_begin_leaves_the_transaction_in_error_state(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_a_failing_begin_leaves_the_transaction_in_error_state(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     failure = postgres_error("25006", "cannot execute BEGIN in a read-only transaction")
     conn = await connected(verifier, apg, ("begin", {"raises": failure}))
     with verifier.sandbox():
@@ -150,7 +154,9 @@ async def test_copy_methods_record_what_was_passed(verifier: StrictVerifier, apg
     verifier.verify_all()
 
 
-async def test_listeners_receive_notifications_delivered_by_the_test(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_listeners_receive_notifications_delivered_by_the_test(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     conn = await connected(verifier, apg, ("add_listener", {}), ("add_listener", {}), ("remove_listener", {}))
     got: list[tuple[object, ...]] = []
 
@@ -197,8 +203,8 @@ async def test_reset_codec_terminate(verifier: StrictVerifier, apg: AsyncpgPlugi
 
 
 def test_state_accessors_need_no_step(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
-    from bigfoot.plugins.asyncpg.connection import Connection
     from bigfoot._script import Session
+    from bigfoot.plugins.asyncpg.connection import Connection
 
     conn = Connection(apg, Session(apg, 2))
     assert conn.get_server_pid() == 40002
@@ -228,7 +234,9 @@ async def test_overlap_is_refused_without_consuming_a_step(verifier: StrictVerif
     conn = await connected(verifier, apg, ("fetchval", {"returns": 1}), ("fetchval", {"returns": 2}))
     with verifier.sandbox():
         results = await asyncio.gather(
-            conn.fetchval("SELECT 1"), conn.fetchval("SELECT 2"), return_exceptions=True  # type: ignore[attr-defined]
+            conn.fetchval("SELECT 1"),
+            conn.fetchval("SELECT 2"),
+            return_exceptions=True,  # type: ignore[attr-defined]
         )
         assert results[0] == 1 and isinstance(results[1], asyncpg.InterfaceError)
         assert await conn.fetchval("SELECT 2") == 2  # type: ignore[attr-defined]
@@ -249,7 +257,10 @@ def test_postgres_error_builds_the_subclass_with_its_fields() -> None:
     )
     assert type(error) is asyncpg.ForeignKeyViolationError
     assert (error.sqlstate, error.constraint_name, error.table_name, error.schema_name) == (
-        "23503", "orders_user_fk", "orders", "public"
+        "23503",
+        "orders_user_fk",
+        "orders",
+        "public",
     )
     assert error.detail == 'Key (user_id)=(9) is not present in table "users".' and error.hint == "check it"
     assert str(error).startswith('insert or update on table "orders"') and error.severity == "ERROR"
@@ -315,7 +326,7 @@ async def test_closing_inside_a_transaction_block(verifier: StrictVerifier, apg:
         assert str(info.value) == "cannot call Transaction.__aexit__(): the underlying connection is closed"
     from bigfoot.plugins.asyncpg.cursor import CursorFactory
 
-    with pytest.raises(asyncpg.InterfaceError, match="cannot call CursorFactory.__aiter__"):
+    with pytest.raises(asyncpg.InterfaceError, match=r"cannot call CursorFactory.__aiter__"):
         CursorFactory(conn, {"query": "SELECT 1", "args": []}).__aiter__()  # type: ignore[arg-type]
     apg.assert_begin()
     apg.assert_close()

@@ -35,7 +35,7 @@ async def test_async_with_bigfoot() -> None:
 
 
 async def test_many_tasks_enter_and_leave_with_bigfoot_in_any_order() -> None:
-    for n in range(20):
+    for _ in range(20):
         bigfoot.asyncpg_mock.new_session().expect("connect")
 
     async def task(n: int) -> None:
@@ -77,7 +77,7 @@ def test_outside_a_test_with_bigfoot_explains_how_to_get_a_verifier() -> None:
 
 
 def test_outside_a_test_the_proxy_and_in_any_order_raise_too() -> None:
-    with pytest.raises(NoActiveVerifierError, match="so bigfoot.asyncpg_mock has nothing to work on"):
+    with pytest.raises(NoActiveVerifierError, match=r"so bigfoot.asyncpg_mock has nothing to work on"):
         run_outside_any_test(lambda: bigfoot.asyncpg_mock.new_session())
     with pytest.raises(NoActiveVerifierError, match=r"so bigfoot.in_any_order\(\) has nothing"):
         run_outside_any_test(bigfoot.in_any_order)
@@ -124,7 +124,7 @@ def test_missing_asyncpg_names_the_extra_to_install() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == (
         "bigfoot.asyncpg_mock needs asyncpg, which is not installed. "
-            "Install it with: pip install asyncpg (the asyncpg extra of bigfoot-asyncpg)"
+        "Install it with: pip install asyncpg (the asyncpg extra of bigfoot-asyncpg)"
     )
 
 

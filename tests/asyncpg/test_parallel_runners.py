@@ -243,7 +243,11 @@ def test_a_broken_repr_does_not_stop_pickling() -> None:
             raise RuntimeError("no repr")
 
     error = bigfoot.UnmockedInteractionError(
-        "message", method="fetch", fields={"query": "SELECT 1", "args": [Broken()]}, session=1, expected=None,
+        "message",
+        method="fetch",
+        fields={"query": "SELECT 1", "args": [Broken()]},
+        session=1,
+        expected=None,
         hint="hint",
     )
     copy = pickle.loads(pickle.dumps(error))
@@ -267,7 +271,7 @@ from django.core.management import execute_from_command_line
 execute_from_command_line(sys.argv)
 """
 
-DJANGO_SUITE = '''
+DJANGO_SUITE = """
 import asyncio
 
 import asyncpg
@@ -326,13 +330,16 @@ class FailingSubTests(bigfoot.BigfootMixin, SimpleTestCase):
             except bigfoot.UnmockedInteractionError:
                 pass
         self.asyncpg_mock.assert_connect()
-'''
+"""
 
 
 def _django_run(folder: Path, *args: str) -> tuple[str, list[str]]:
     done = subprocess.run(
         [sys.executable, "manage.py", "test", "test_suite", *args],
-        cwd=folder, capture_output=True, text=True, timeout=120,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     output = done.stdout + done.stderr
     summary = re.findall(r"^FAILED \(.*\)$", output, re.M)
@@ -356,7 +363,7 @@ def test_django_parallel_runner_reports_the_same_failures(tmp_path: Path) -> Non
 
 # -- pytest-xdist ----------------------------------------------------------------------------------------------------
 
-XDIST_SUITE = '''
+XDIST_SUITE = """
 import asyncpg
 import bigfoot
 
@@ -396,7 +403,7 @@ async def test_passes():
     with bigfoot:
         await asyncpg.connect()
     bigfoot.asyncpg_mock.assert_connect()
-'''
+"""
 
 
 def _xdist_run(pytester: pytest.Pytester, *args: str) -> tuple[dict[str, int], list[str]]:
@@ -412,8 +419,9 @@ def _xdist_run(pytester: pytest.Pytester, *args: str) -> tuple[dict[str, int], l
 def test_pytest_xdist_reports_the_same_failures(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     pytester.makepyfile(test_it=XDIST_SUITE)
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
-                     "filterwarnings = error\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+    )
     sequential = _xdist_run(pytester)
     parallel = _xdist_run(pytester, "-n", "2")
     assert sequential[0] == {"passed": 4, "failed": 1, "errors": 4}

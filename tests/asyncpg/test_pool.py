@@ -67,13 +67,13 @@ async def test_bad_sizes_raise_value_error_at_once(
 async def test_use_before_init_and_after_close(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
     with verifier.sandbox():
         pool = asyncpg.create_pool()
-        with pytest.raises(asyncpg.InterfaceError, match="^pool is not initialized$"):
+        with pytest.raises(asyncpg.InterfaceError, match=r"^pool is not initialized$"):
             await pool.acquire()
-        with pytest.raises(asyncpg.InterfaceError, match="^pool is not initialized$"):
+        with pytest.raises(asyncpg.InterfaceError, match=r"^pool is not initialized$"):
             await pool.close()
         async with pool:
             pass
-        with pytest.raises(asyncpg.InterfaceError, match="^pool is closed$"):
+        with pytest.raises(asyncpg.InterfaceError, match=r"^pool is closed$"):
             await pool.fetch("SELECT 1")
         assert await pool is pool  # as in asyncpg, an initialized pool stays so
         assert repr(pool).startswith("<asyncpg.pool.Pool object at 0x")
@@ -302,7 +302,9 @@ async def test_released_proxy_and_foreign_connections(verifier: StrictVerifier, 
         interaction.asserted = True
 
 
-async def test_create_pool_bound_before_the_sandbox_is_intercepted(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_create_pool_bound_before_the_sandbox_is_intercepted(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     checkout(apg, ("fetchval", 12))
     with verifier.sandbox():
         assert await bound_early.pool_count() == 12

@@ -13,7 +13,7 @@ pytest_plugins = ["pytester"]
 # The guide's own first example, as tests/asyncpg/guide/test_seed_guide.py holds it verbatim.
 GUIDE_TEST = "import bigfoot\n\n" + inspect.getsource(test_seed_guide.test_fetch_users)
 
-FAILING_TESTS = '''
+FAILING_TESTS = """
 import asyncpg
 import bigfoot
 
@@ -28,7 +28,7 @@ async def test_unused():
 def test_fixture(bigfoot_verifier):
     assert bigfoot.asyncpg_mock.verifier is bigfoot_verifier
     assert bigfoot.current_verifier() is bigfoot_verifier
-'''
+"""
 
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
@@ -50,9 +50,8 @@ def test_strict_mode(pytester: pytest.Pytester) -> None:
 
 
 def test_anyio(pytester: pytest.Pytester) -> None:
-    source = (
-        "import pytest\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n"
-        + GUIDE_TEST.replace("async def test_", "@pytest.mark.anyio\nasync def test_")
+    source = "import pytest\n\n@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n" + GUIDE_TEST.replace(
+        "async def test_", "@pytest.mark.anyio\nasync def test_"
     )
     run(pytester, source, "-p", "no:asyncio").assert_outcomes(passed=1)
 
@@ -74,20 +73,22 @@ def test_verification_failures_are_reported_at_teardown_of_the_right_test(pytest
 
 
 def test_unmocked_call_fails_the_test_once(pytester: pytest.Pytester) -> None:
-    source = '''
+    source = """
 import asyncpg, bigfoot
 
 async def test_unmocked():
     with bigfoot:
         await asyncpg.connect(host="db")
-'''
+"""
     result = run(pytester, source, "--asyncio-mode=auto")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*UnmockedInteractionError: Unmocked call: asyncpg.connect(host='db'), but no session*"])
+    result.stdout.fnmatch_lines(
+        ["*UnmockedInteractionError: Unmocked call: asyncpg.connect(host='db'), but no session*"]
+    )
 
 
 def test_each_test_gets_a_fresh_verifier(pytester: pytest.Pytester) -> None:
-    source = '''
+    source = """
 import bigfoot
 seen = []
 
@@ -100,5 +101,5 @@ def test_two(bigfoot_verifier):
     assert seen[0] is not seen[1]
     from bigfoot.plugins.asyncpg import AsyncpgPlugin
     assert bigfoot_verifier.get_plugin(AsyncpgPlugin) is None  # nothing used it in this test
-'''
+"""
     run(pytester, source).assert_outcomes(passed=2)

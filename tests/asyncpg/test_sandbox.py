@@ -43,7 +43,9 @@ async def test_original_function_restored_after_clean_and_failing_blocks(verifie
     assert_restored()
 
 
-async def test_references_bound_before_the_sandbox_are_intercepted(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_references_bound_before_the_sandbox_are_intercepted(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     apg.new_session().expect("connect").expect("fetchval", returns=7)
     with verifier.sandbox():
         assert await bound_early.count_users() == 7
@@ -68,8 +70,7 @@ async def test_with_a_sandbox_open_elsewhere_calls_outside_it_reach_real_asyncpg
         async def hold() -> None:
             with StrictVerifier().sandbox():
                 started.set()
-                while not release.is_set():
-                    await asyncio.sleep(0.001)
+                await asyncio.to_thread(release.wait)
 
         asyncio.run(hold())
 
@@ -189,7 +190,10 @@ async def test_task_outliving_its_sandbox_gets_a_clear_error(verifier: StrictVer
         with pytest.raises(InvalidStateError) as info:
             await task
     message = str(info.value)
-    assert message.startswith("asyncpg.connect() was called from code started inside the bigfoot sandbox opened at tests/asyncpg/test_sandbox.py:")
+    assert message.startswith(
+        "asyncpg.connect() was called from code started inside the bigfoot sandbox opened at "
+        "tests/asyncpg/test_sandbox.py:"
+    )
     assert "but that sandbox has closed" in message
     assert other_plugin.unused_steps() and other.interactions == []
     assert_restored()
@@ -226,7 +230,9 @@ async def test_two_hundred_concurrent_connections_each_follow_their_own_session(
     assert_restored()
 
 
-async def test_unmocked_inside_one_task_does_not_disturb_the_others(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_unmocked_inside_one_task_does_not_disturb_the_others(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     apg.new_session().expect("connect")
     with verifier.sandbox():
         results = await asyncio.gather(asyncpg.connect(), asyncpg.connect(), return_exceptions=True)

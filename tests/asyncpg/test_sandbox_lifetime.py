@@ -122,7 +122,8 @@ GROUP_OUTSIDE_THE_SANDBOX = """
     # the group is raised by the TaskGroup, after the sandbox has closed without an error
 """
 
-PYTEST_SUITE = """
+PYTEST_SUITE = (
+    """
 import asyncio
 
 import asyncpg
@@ -133,7 +134,9 @@ ABANDONED = []
 
 
 async def test_group_fails_the_test_once():
-""" + GROUP_OUTSIDE_THE_SANDBOX + """
+"""
+    + GROUP_OUTSIDE_THE_SANDBOX
+    + """
 
 def test_abandons_a_task_inside_a_sandbox():
     loop = asyncio.new_event_loop()
@@ -151,6 +154,7 @@ def test_abandons_a_task_inside_a_sandbox():
 def test_asyncpg_is_restored_after_the_abandoning_test():
     assert asyncpg.connect.__code__ is ORIGINAL
 """
+)
 
 
 @needs_task_group

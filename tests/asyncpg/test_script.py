@@ -43,7 +43,11 @@ def test_unknown_step_lists_valid_names_and_guesses(apg: AsyncpgPlugin) -> None:
         ("fetch", {"id": 1}, "expect('fetch'): returns must be a list of rows (mappings or Records), got dict"),
         ("fetch", [1, 2], "expect('fetch'): returns must be a list of rows: a row must be a mapping"),
         ("fetch", None, "expect('fetch'): returns must be a list of rows (mappings or Records), got NoneType"),
-        ("fetchrow", [{"id": 1}], "expect('fetchrow'): returns must be one row (a mapping or Record) or None, got list"),
+        (
+            "fetchrow",
+            [{"id": 1}],
+            "expect('fetchrow'): returns must be one row (a mapping or Record) or None, got list",
+        ),
         ("fetchrow", 5, "expect('fetchrow'): returns must be one row or None: a row must be a mapping"),
         ("execute", 1, "expect('execute'): returns must be a status string such as 'INSERT 0 1'"),
         ("execute", None, "expect('execute'): returns must be a status string"),

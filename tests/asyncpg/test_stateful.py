@@ -135,9 +135,11 @@ class ScriptedSessions(RuleBasedStateMachine):
             self.closed = True
 
     @precondition(
-        lambda self: self.connection is not None
-        and not self.closed
-        and self.used[self.connection_session] < len(self.scripts[self.connection_session])
+        lambda self: (
+            self.connection is not None
+            and not self.closed
+            and self.used[self.connection_session] < len(self.scripts[self.connection_session])
+        )
     )
     @rule()
     def call_as_scripted(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from unittest.mock import ANY
 
 import asyncpg
@@ -96,7 +97,10 @@ async def test_args_may_be_a_tuple_and_matchers_compare_on_the_left(
 async def test_nothing_left_to_assert(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
     with pytest.raises(InteractionMismatchError) as info:
         apg.assert_close()
-    assert str(info.value) == "assert_close() found nothing to match: all 0 recorded interaction(s) are already asserted (none happened)."
+    assert (
+        str(info.value)
+        == "assert_close() found nothing to match: all 0 recorded interaction(s) are already asserted (none happened)."
+    )
     assert info.value.actual is None
 
 
@@ -123,7 +127,7 @@ async def test_assert_interaction_generic_form(verifier: StrictVerifier, apg: As
     await run_two_queries(verifier, apg)
     verifier.assert_interaction(apg.connect, user="app", password="s3cret")
     verifier.assert_interaction(apg.fetchval, query="SELECT 1", args=[])
-    with pytest.raises(TypeError, match="takes an interaction source such as plugin.fetch first, got str 'execute'"):
+    with pytest.raises(TypeError, match=r"takes an interaction source such as plugin.fetch first, got str 'execute'"):
         verifier.assert_interaction("execute", query="x")  # type: ignore[arg-type]
     other = AsyncpgPlugin(StrictVerifier())
     with pytest.raises(ValueError, match="belongs to another verifier"):
@@ -174,10 +178,8 @@ async def test_verify_all_several_kinds_at_once(verifier: StrictVerifier, apg: A
     apg.new_session().expect("connect").expect("close")
 
     async def swallow() -> None:
-        try:
+        with contextlib.suppress(Exception):
             await conn.fetch("SELECT 1")
-        except Exception:
-            pass
 
     with verifier.sandbox():
         conn = await asyncpg.connect()
@@ -266,7 +268,9 @@ async def _two_swallowed_calls(verifier: StrictVerifier, apg: AsyncpgPlugin, *ex
         await swallow(conn.execute("SELECT 2"))
 
 
-async def test_only_unmocked_calls_give_the_first_one_as_the_error(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+async def test_only_unmocked_calls_give_the_first_one_as_the_error(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
     await _two_swallowed_calls(verifier, apg)
     apg.assert_connect()
     with pytest.raises(UnmockedInteractionError) as info:
@@ -285,7 +289,11 @@ async def test_only_unmocked_calls_give_the_first_one_as_the_error(verifier: Str
     ],
 )
 async def test_two_kinds_of_problems_give_verification_error(
-    verifier: StrictVerifier, apg: AsyncpgPlugin, assert_connect: bool, extra_steps: tuple[str, ...], kinds: tuple[str, ...]
+    verifier: StrictVerifier,
+    apg: AsyncpgPlugin,
+    assert_connect: bool,
+    extra_steps: tuple[str, ...],
+    kinds: tuple[str, ...],
 ) -> None:
     await _two_swallowed_calls(verifier, apg, *extra_steps)
     if assert_connect:

@@ -6,6 +6,7 @@ They live outside any test*.py module so that neither pytest nor `python -m unit
 from __future__ import annotations
 
 import unittest
+from typing import ClassVar
 
 import asyncpg
 
@@ -14,16 +15,17 @@ from bigfoot import BigfootMixin, BigfootTestCase, StrictVerifier
 
 
 class Seen:
-    verifiers: list[StrictVerifier] = []
+    verifiers: ClassVar[list[StrictVerifier]] = []
 
 
 class Passing(BigfootTestCase):
     async def test_guide_example_with_self_asyncpg_mock(self) -> None:
-        (self.asyncpg_mock
-            .new_session()
-            .expect("connect",  returns=None)
+        (
+            self.asyncpg_mock.new_session()
+            .expect("connect", returns=None)
             .expect("fetchval", returns=42)
-            .expect("close",    returns=None))
+            .expect("close", returns=None)
+        )
         with bigfoot:
             conn = await asyncpg.connect(host="localhost", database="app", user="app")
             result = await conn.fetchval("SELECT count(*) FROM users")
@@ -55,7 +57,7 @@ class Failing(BigfootTestCase):
 
 
 class Composed(BigfootMixin, unittest.IsolatedAsyncioTestCase):
-    log: list[str] = []
+    log: ClassVar[list[str]] = []
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()

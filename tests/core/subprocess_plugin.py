@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable, Mapping
 from types import FunctionType
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import bigfoot
-from bigfoot import BasePlugin, InterceptedCall, Interaction, StepSpec
+from bigfoot import BasePlugin, Interaction, InterceptedCall, StepSpec
 
 
 def _completed(value: Any) -> subprocess.CompletedProcess[Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import inspect
 import subprocess
-from typing import Any, ClassVar, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pytest
 

@@ -10,20 +10,21 @@ from __future__ import annotations
 import asyncio
 import inspect
 import types
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 from asyncpg.types import ServerVersion
 
 from ..._script import Session
 from ..._timeline import Interaction
+from . import rows
 from .arguments import check_query_timeout, check_row
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
+from .described import scripted_server_version
 from .faults import ConnectionObservers, logs_queries
 from .placeholders import argument_count_message, expected_arguments
-from . import rows
-from .described import scripted_server_version
 from .prepared import PreparedStatement
 from .transaction import Transaction
 from .txstate import OTHER, ServerTransaction, Statement, Status, in_failed_transaction, statements

@@ -8,7 +8,8 @@ that asyncpg sends to the server makes asyncpg's checks (the connection, the tra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generator
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 

@@ -7,8 +7,9 @@ call made inside a sandbox here, with that sandbox's AsyncpgPlugin; calls made o
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections import deque
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
@@ -23,7 +24,6 @@ from .pool_connections import PoolConnections
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin
     from .record import Record
-
 
 
 def _check_sizes(min_size: int, max_size: int, init_size: int | None, max_queries: int, lifetime: float) -> int:
@@ -81,9 +81,7 @@ class PoolConnectionProxy(ConnectionProxyBase):  # type: ignore[misc]
 
 def _released_method(name: str) -> Callable[..., Any]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise asyncpg.InterfaceError(
-            f"cannot call Connection.{name}(): connection has been released back to the pool"
-        )
+        raise asyncpg.InterfaceError(f"cannot call Connection.{name}(): connection has been released back to the pool")
 
     return refuse
 
@@ -357,9 +355,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
         async with self.acquire() as con:
-            rows: list[Record] = await con.fetch(
-                query, *args, timeout=timeout, record_class=record_class
-            )
+            rows: list[Record] = await con.fetch(query, *args, timeout=timeout, record_class=record_class)
             return rows
 
     async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
@@ -374,9 +370,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
     ) -> list[Record]:
         async with self.acquire() as con:
-            rows: list[Record] = await con.fetchmany(
-                query, args, timeout=timeout, record_class=record_class
-            )
+            rows: list[Record] = await con.fetchmany(query, args, timeout=timeout, record_class=record_class)
             return rows
 
     async def copy_from_table(self, *args: Any, **kwargs: Any) -> str:
@@ -401,7 +395,6 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return f"<asyncpg.pool.Pool object at {id(self):#x}>"
-
 
 
 # The COPY shortcuts forward to the connection, which checks the arguments; introspection shows asyncpg's

@@ -5,12 +5,13 @@ Its query methods are steps of the same names as the connection's, recorded with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidStateError
 from .cursor import CursorFactory
-from .described import Unknown, last_options, status_after
 from .defaults import FALSE, NONE, ZERO, given
+from .described import Unknown, last_options, status_after
 from .resource import ConnectionResource, guarded
 from .rows import Record, convert, convert_all
 

@@ -83,9 +83,7 @@ class FallbackRecord:
             try:
                 name, value = pair
             except (TypeError, ValueError):
-                raise TypeError(
-                    f"Record() takes a mapping or (name, value) pairs; {pair!r} is not a pair."
-                ) from None
+                raise TypeError(f"Record() takes a mapping or (name, value) pairs; {pair!r} is not a pair.") from None
             if not isinstance(name, str):
                 raise TypeError(f"Record() column names must be str, got {type(name).__name__} {name!r}.")
             names.append(name)

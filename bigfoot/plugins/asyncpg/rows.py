@@ -271,9 +271,7 @@ def from_row(row: Any) -> Any:
         return row
     if isinstance(row, (Mapping, _AsyncpgRecord, FallbackRecord)):
         return from_pairs(row.items())
-    raise TypeError(
-        f"a row must be a mapping, a bigfoot Record or an asyncpg Record, got {type(row).__name__} {row!r}"
-    )
+    raise TypeError(f"a row must be a mapping, a bigfoot Record or an asyncpg Record, got {type(row).__name__} {row!r}")
 
 
 def convert(row: Any, cls: type) -> Any:

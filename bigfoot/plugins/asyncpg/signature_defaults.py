@@ -9,7 +9,8 @@ statement) takes the defaults they agree on.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 from asyncpg.connection import Connection

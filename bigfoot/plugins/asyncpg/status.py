@@ -7,7 +7,8 @@ reads the statement. With several statements asyncpg returns the last one's tag.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..._sql import tokens
 

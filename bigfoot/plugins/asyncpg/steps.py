@@ -39,8 +39,7 @@ def _row(value: Any) -> Record | None:
 def _status(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(
-            f"returns must be a status string such as 'INSERT 0 1' or 'UPDATE 3', got {type(value).__name__} "
-            f"{value!r}."
+            f"returns must be a status string such as 'INSERT 0 1' or 'UPDATE 3', got {type(value).__name__} {value!r}."
         )
     return value
 

@@ -11,12 +11,15 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-INSTALL_HINT = "PostgreSQL server binaries not found; install them (Debian: apt-get install -y postgresql) to run the contract tests."
+INSTALL_HINT = (
+    "PostgreSQL server binaries not found; install them (Debian: apt-get install -y postgresql) "
+    "to run the contract tests."
+)
 
 
 def _bindir() -> Path | None:
@@ -52,14 +55,28 @@ def postgres() -> Iterator[dict[str, str]]:
     data = root / "data"
     try:
         subprocess.run(
-            _as_server_user([str(bindir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "UTF8",
-                             "--locale=C"]),
-            check=True, capture_output=True,
+            _as_server_user(
+                [str(bindir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "UTF8", "--locale=C"]
+            ),
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
-            _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
-                             "-o", f"-k {root} -c listen_addresses='' -F", "start"]),
-            check=True, capture_output=True,
+            _as_server_user(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-w",
+                    "-l",
+                    str(root / "log"),
+                    "-o",
+                    f"-k {root} -c listen_addresses='' -F",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         yield {"host": str(root), "user": "postgres", "database": "postgres"}
     finally:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 
@@ -125,10 +126,12 @@ class Database:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("fetch", returns=[{"id": 1, "name": "Alice", "note": None}, {"id": 2, "name": "Bob", "note": "x"}])
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("fetch", returns=[{"id": 1, "name": "Alice", "note": None}, {"id": 2, "name": "Bob", "note": "x"}])
+        .expect("close")
+    )
 )
 async def fetch_rows_and_record_behaviour(db: Database) -> None:
     conn = await db.connect()
@@ -141,11 +144,13 @@ async def fetch_rows_and_record_behaviour(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("fetchrow", returns={"id": 7, "name": "Ada"})
-    .expect("fetchrow", returns=None)
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("fetchrow", returns={"id": 7, "name": "Ada"})
+        .expect("fetchrow", returns=None)
+        .expect("close")
+    )
 )
 async def fetchrow_one_and_none(db: Database) -> None:
     conn = await db.connect()
@@ -155,12 +160,14 @@ async def fetchrow_one_and_none(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("fetchval", returns=42)
-    .expect("fetchval", returns=None)
-    .expect("fetchval", returns="b")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("fetchval", returns=42)
+        .expect("fetchval", returns=None)
+        .expect("fetchval", returns="b")
+        .expect("close")
+    )
 )
 async def fetchval_values(db: Database) -> None:
     conn = await db.connect()
@@ -171,15 +178,17 @@ async def fetchval_values(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("execute", returns="CREATE TABLE")
-    .expect("execute", returns="INSERT 0 1")
-    .expect("execute", returns="INSERT 0 2")
-    .expect("execute", returns="UPDATE 2")
-    .expect("execute", returns="DELETE 0")
-    .expect("execute", returns="SELECT 3")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", returns="CREATE TABLE")
+        .expect("execute", returns="INSERT 0 1")
+        .expect("execute", returns="INSERT 0 2")
+        .expect("execute", returns="UPDATE 2")
+        .expect("execute", returns="DELETE 0")
+        .expect("execute", returns="SELECT 3")
+        .expect("close")
+    )
 )
 async def execute_status_strings(db: Database) -> None:
     conn = await db.connect()
@@ -193,13 +202,15 @@ async def execute_status_strings(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("execute", returns="CREATE TABLE")
-    .expect("executemany")
-    .expect("fetchmany", returns=[{"id": 3}, {"id": 4}])
-    .expect("fetchval", returns=4)
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", returns="CREATE TABLE")
+        .expect("executemany")
+        .expect("fetchmany", returns=[{"id": 3}, {"id": 4}])
+        .expect("fetchval", returns=4)
+        .expect("close")
+    )
 )
 async def executemany_and_fetchmany(db: Database) -> None:
     conn = await db.connect()
@@ -225,11 +236,9 @@ async def wrong_argument_counts(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("fetchval", returns=1)
-    .expect("fetchval", returns=5)
-    .expect("close")
+    lambda apg: (
+        apg.new_session().expect("connect").expect("fetchval", returns=1).expect("fetchval", returns=5).expect("close")
+    )
 )
 async def placeholders_in_literals_do_not_count(db: Database) -> None:
     conn = await db.connect()
@@ -239,11 +248,13 @@ async def placeholders_in_literals_do_not_count(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("execute", raises=postgres_error("42P01", 'relation "missing_table" does not exist'))
-    .expect("fetchval", returns=1)
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", raises=postgres_error("42P01", 'relation "missing_table" does not exist'))
+        .expect("fetchval", returns=1)
+        .expect("close")
+    )
 )
 async def server_error_leaves_connection_usable(db: Database) -> None:
     conn = await db.connect()
@@ -253,20 +264,22 @@ async def server_error_leaves_connection_usable(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("execute", returns="CREATE TABLE")
-    .expect("execute", returns="INSERT 0 1")
-    .expect(
-        "execute",
-        raises=postgres_error(
-            "23505",
-            'duplicate key value violates unique constraint "users_pkey"',
-            detail="Key (id)=(1) already exists.",
-            constraint_name="users_pkey",
-        ),
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", returns="CREATE TABLE")
+        .expect("execute", returns="INSERT 0 1")
+        .expect(
+            "execute",
+            raises=postgres_error(
+                "23505",
+                'duplicate key value violates unique constraint "users_pkey"',
+                detail="Key (id)=(1) already exists.",
+                constraint_name="users_pkey",
+            ),
+        )
+        .expect("close")
     )
-    .expect("close")
 )
 async def unique_violation(db: Database) -> None:
     conn = await db.connect()
@@ -324,21 +337,21 @@ async def terminate_then_use(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("reset")
-    .expect("set_type_codec")
-    .expect("fetchval", returns={"a": 1})
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("reset")
+        .expect("set_type_codec")
+        .expect("fetchval", returns={"a": 1})
+        .expect("close")
+    )
 )
 async def reset_and_type_codec(db: Database) -> None:
     import json
 
     conn = await db.connect()
     db.observe("reset", await conn.reset())
-    db.observe(
-        "codec", await conn.set_type_codec("json", schema="pg_catalog", encoder=json.dumps, decoder=json.loads)
-    )
+    db.observe("codec", await conn.set_type_codec("json", schema="pg_catalog", encoder=json.dumps, decoder=json.loads))
     db.observe("decoded", await conn.fetchval("SELECT '{\"a\": 1}'::json"))
     await conn.close()
 
@@ -359,16 +372,18 @@ async def state_accessors(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("begin")
-    .expect("execute", returns="CREATE TABLE")
-    .expect("commit")
-    .expect("begin")
-    .expect("execute", returns="INSERT 0 1")
-    .expect("rollback")
-    .expect("fetchval", returns=0)
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("begin")
+        .expect("execute", returns="CREATE TABLE")
+        .expect("commit")
+        .expect("begin")
+        .expect("execute", returns="INSERT 0 1")
+        .expect("rollback")
+        .expect("fetchval", returns=0)
+        .expect("close")
+    )
 )
 async def transaction_blocks(db: Database) -> None:
     conn = await db.connect()
@@ -390,13 +405,15 @@ async def transaction_blocks(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("begin")
-    .expect("commit")
-    .expect("begin")
-    .expect("rollback")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("begin")
+        .expect("commit")
+        .expect("begin")
+        .expect("rollback")
+        .expect("close")
+    )
 )
 async def manual_transactions_and_misuse(db: Database) -> None:
     conn = await db.connect()
@@ -422,13 +439,7 @@ async def manual_transactions_and_misuse(db: Database) -> None:
     await conn.close()
 
 
-@scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("begin")
-    .expect("rollback")
-    .expect("close")
-)
+@scenario(lambda apg: apg.new_session().expect("connect").expect("begin").expect("rollback").expect("close"))
 async def manual_commit_inside_async_with(db: Database) -> None:
     conn = await db.connect()
     tx = conn.transaction()
@@ -445,15 +456,17 @@ async def manual_commit_inside_async_with(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("begin")
-    .expect("savepoint")
-    .expect("release_savepoint")
-    .expect("savepoint")
-    .expect("rollback_to_savepoint")
-    .expect("commit")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("begin")
+        .expect("savepoint")
+        .expect("release_savepoint")
+        .expect("savepoint")
+        .expect("rollback_to_savepoint")
+        .expect("commit")
+        .expect("close")
+    )
 )
 async def nested_transactions_are_savepoints(db: Database) -> None:
     conn = await db.connect()
@@ -472,11 +485,13 @@ async def nested_transactions_are_savepoints(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("execute", returns="BEGIN")
-    .expect("execute", returns="ROLLBACK")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", returns="BEGIN")
+        .expect("execute", returns="ROLLBACK")
+        .expect("close")
+    )
 )
 async def transaction_inside_manual_begin(db: Database) -> None:
     conn = await db.connect()
@@ -492,14 +507,16 @@ async def transaction_inside_manual_begin(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("prepare")
-    .expect("fetchval", returns=5)
-    .expect("fetch", returns=[{"a": 6}])
-    .expect("fetchrow", returns={"a": 7})
-    .expect("fetchmany", returns=[{"a": 8}, {"a": 9}])
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("prepare")
+        .expect("fetchval", returns=5)
+        .expect("fetch", returns=[{"a": 6}])
+        .expect("fetchrow", returns={"a": 7})
+        .expect("fetchmany", returns=[{"a": 8}, {"a": 9}])
+        .expect("close")
+    )
 )
 async def prepared_statement(db: Database) -> None:
     conn = await db.connect()
@@ -532,13 +549,15 @@ SERIES = [{"n": n} for n in range(1, 11)]
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("begin")
-    .expect("cursor", returns=SERIES)
-    .expect("cursor", returns=SERIES)
-    .expect("commit")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("begin")
+        .expect("cursor", returns=SERIES)
+        .expect("cursor", returns=SERIES)
+        .expect("commit")
+        .expect("close")
+    )
 )
 async def cursor_reading(db: Database) -> None:
     conn = await db.connect()
@@ -560,14 +579,16 @@ async def cursor_reading(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("execute", returns="CREATE TABLE")
-    .expect("copy_records_to_table", returns="COPY 2")
-    .expect("copy_to_table", returns="COPY 1")
-    .expect("copy_from_table", returns="COPY 3")
-    .expect("copy_from_query", returns="COPY 1")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("execute", returns="CREATE TABLE")
+        .expect("copy_records_to_table", returns="COPY 2")
+        .expect("copy_to_table", returns="COPY 1")
+        .expect("copy_from_table", returns="COPY 3")
+        .expect("copy_from_query", returns="COPY 1")
+        .expect("close")
+    )
 )
 async def copy_methods(db: Database) -> None:
     conn = await db.connect()
@@ -580,12 +601,14 @@ async def copy_methods(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: apg.new_session()
-    .expect("connect")
-    .expect("add_listener")
-    .expect("execute", returns="NOTIFY")
-    .expect("remove_listener")
-    .expect("close")
+    lambda apg: (
+        apg.new_session()
+        .expect("connect")
+        .expect("add_listener")
+        .expect("execute", returns="NOTIFY")
+        .expect("remove_listener")
+        .expect("close")
+    )
 )
 async def listen_and_notify(db: Database) -> None:
     conn = await db.connect()

@@ -56,6 +56,6 @@ def test_scenario_observes_the_same(name: str, postgres: dict[str, str]) -> None
     real = run_real(name, postgres)
     fake = run_fake(name, postgres)
     assert real, "the scenario observed nothing"
-    for (label, seen_real), (fake_label, seen_fake) in zip(real, fake):
+    for (label, seen_real), (fake_label, seen_fake) in zip(real, fake, strict=True):
         assert (fake_label, seen_fake) == (label, seen_real)
     assert len(fake) == len(real)

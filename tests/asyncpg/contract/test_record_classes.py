@@ -109,10 +109,12 @@ async def record_class_per_call(db: Database) -> None:
 
 
 @scenario(
-    lambda apg: _queries(apg.new_session().expect("connect"))
-    .expect("fetch", returns=ROWS)
-    .expect("fetch", returns=ROWS)
-    .expect("close")
+    lambda apg: (
+        _queries(apg.new_session().expect("connect"))
+        .expect("fetch", returns=ROWS)
+        .expect("fetch", returns=ROWS)
+        .expect("close")
+    )
 )
 async def record_class_of_the_connection(db: Database) -> None:
     conn = await asyncpg.connect(**db.params, record_class=Row)

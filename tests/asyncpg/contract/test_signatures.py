@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from asyncpg import connection, cursor, pool, prepared_stmt, transaction
 
+from bigfoot import NotGiven
 from bigfoot.plugins.asyncpg import connection as fake_connection
 from bigfoot.plugins.asyncpg import cursor as fake_cursor
 from bigfoot.plugins.asyncpg import pool as fake_pool
 from bigfoot.plugins.asyncpg import prepared as fake_prepared
 from bigfoot.plugins.asyncpg import transaction as fake_transaction
-from bigfoot import NotGiven
 
 PAIRS = [
     (fake_connection.Connection, connection.Connection),
@@ -90,9 +90,10 @@ def test_signatures_print_like_asyncpg(name: str) -> None:
 
 
 async def test_methods_not_faked_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncpg
+
     from bigfoot import StrictVerifier
     from bigfoot.plugins.asyncpg import AsyncpgPlugin
-    import asyncpg
 
     # A method a future asyncpg adds, before the fake has it.
     monkeypatch.setattr(connection.Connection, "add_log_listener_v2", lambda self: None, raising=False)

@@ -8,18 +8,20 @@ import pytest
 
 import bigfoot
 
-
 # -- "Setup" ------------------------------------------------------------------------------------------------------
 
+
 async def test_fetch_users():
-    (bigfoot.asyncpg_mock
-        .new_session()
-        .expect("connect",  returns=None)
-        .expect("fetch",    returns=[{"id": 1, "name": "Alice"}, {"id": 2, "name": "Bob"}])
-        .expect("close",    returns=None))
+    (
+        bigfoot.asyncpg_mock.new_session()
+        .expect("connect", returns=None)
+        .expect("fetch", returns=[{"id": 1, "name": "Alice"}, {"id": 2, "name": "Bob"}])
+        .expect("close", returns=None)
+    )
 
     with bigfoot:
         import asyncpg
+
         conn = await asyncpg.connect(host="localhost", database="myapp", user="admin")
         rows = await conn.fetch("SELECT id, name FROM users")
         await conn.close()
@@ -32,6 +34,7 @@ async def test_fetch_users():
 
 
 # -- "For manual use outside pytest" ------------------------------------------------------------------------------
+
 
 def test_manual_use_and_one_plugin_per_verifier():
     from bigfoot import StrictVerifier
@@ -47,15 +50,18 @@ def test_manual_use_and_one_plugin_per_verifier():
 
 # -- "Scripting a session" ----------------------------------------------------------------------------------------
 
+
 async def test_scripting_a_session():
-    (bigfoot.asyncpg_mock
-        .new_session()
-        .expect("connect",  returns=None)
-        .expect("fetch",    returns=[{"id": 1}])
-        .expect("execute",  returns="INSERT 0 1")
-        .expect("close",    returns=None))
+    (
+        bigfoot.asyncpg_mock.new_session()
+        .expect("connect", returns=None)
+        .expect("fetch", returns=[{"id": 1}])
+        .expect("execute", returns="INSERT 0 1")
+        .expect("close", returns=None)
+    )
 
     import asyncpg
+
     with bigfoot:
         conn = await asyncpg.connect(host="localhost")
         assert await conn.fetch("SELECT id FROM users") == [{"id": 1}]
@@ -73,8 +79,10 @@ async def test_scripting_a_session():
 
 # -- "Connection parameters" --------------------------------------------------------------------------------------
 
+
 async def test_dsn_style():
     import asyncpg
+
     bigfoot.asyncpg_mock.new_session().expect("connect", returns=None)
     with bigfoot:
         # DSN style
@@ -86,6 +94,7 @@ async def test_dsn_style():
 
 async def test_keyword_style():
     import asyncpg
+
     bigfoot.asyncpg_mock.new_session().expect("connect", returns=None)
     with bigfoot:
         # Keyword style
@@ -97,16 +106,19 @@ async def test_keyword_style():
 
 # -- "Asserting interactions": each helper's example --------------------------------------------------------------
 
+
 async def test_each_assertion_helper_example():
     import asyncpg
-    (bigfoot.asyncpg_mock
-        .new_session()
-        .expect("connect",  returns=None)
-        .expect("execute",  returns="INSERT 0 1")
-        .expect("fetch",    returns=[{"id": 1, "name": "Alice"}])
+
+    (
+        bigfoot.asyncpg_mock.new_session()
+        .expect("connect", returns=None)
+        .expect("execute", returns="INSERT 0 1")
+        .expect("fetch", returns=[{"id": 1, "name": "Alice"}])
         .expect("fetchrow", returns={"id": 1, "name": "Alice"})
         .expect("fetchval", returns=1)
-        .expect("close",    returns=None))
+        .expect("close", returns=None)
+    )
     with bigfoot:
         conn = await asyncpg.connect(host="localhost", database="myapp", user="admin")
         await conn.execute("INSERT INTO users (name) VALUES ($1)", "Alice")
@@ -138,7 +150,9 @@ async def test_each_assertion_helper_example():
 # -- "Full example" -----------------------------------------------------------------------------------------------
 
 import asyncpg
+
 import bigfoot
+
 
 async def get_user_count():
     conn = await asyncpg.connect(host="localhost", database="app", user="app")
@@ -146,12 +160,14 @@ async def get_user_count():
     await conn.close()
     return count
 
+
 async def test_get_user_count():
-    (bigfoot.asyncpg_mock
-        .new_session()
-        .expect("connect",  returns=None)
+    (
+        bigfoot.asyncpg_mock.new_session()
+        .expect("connect", returns=None)
         .expect("fetchval", returns=42)
-        .expect("close",    returns=None))
+        .expect("close", returns=None)
+    )
 
     with bigfoot:
         result = await get_user_count()

@@ -19,11 +19,12 @@ async def get_user_count():
 
 class GuideExamples(bigfoot.BigfootTestCase):
     async def test_fetch_users(self):
-        (self.asyncpg_mock
-            .new_session()
-            .expect("connect",  returns=None)
-            .expect("fetch",    returns=[{"id": 1, "name": "Alice"}, {"id": 2, "name": "Bob"}])
-            .expect("close",    returns=None))
+        (
+            self.asyncpg_mock.new_session()
+            .expect("connect", returns=None)
+            .expect("fetch", returns=[{"id": 1, "name": "Alice"}, {"id": 2, "name": "Bob"}])
+            .expect("close", returns=None)
+        )
 
         with bigfoot:
             conn = await asyncpg.connect(host="localhost", database="myapp", user="admin")
@@ -46,13 +47,14 @@ class GuideExamples(bigfoot.BigfootTestCase):
         self.asyncpg_mock.assert_connect(host="localhost", port=5432, database="myapp", user="admin")
 
     async def test_every_step_and_helper(self):
-        (self.asyncpg_mock
-            .new_session()
-            .expect("connect",  returns=None)
-            .expect("fetch",    returns=[{"id": 1}])
-            .expect("execute",  returns="INSERT 0 1")
+        (
+            self.asyncpg_mock.new_session()
+            .expect("connect", returns=None)
+            .expect("fetch", returns=[{"id": 1}])
+            .expect("execute", returns="INSERT 0 1")
             .expect("fetchrow", returns=None)
-            .expect("close",    returns=None))
+            .expect("close", returns=None)
+        )
         with bigfoot:
             conn = await asyncpg.connect(host="localhost", database="myapp", user="admin")
             await conn.fetch("SELECT id, name FROM users")
@@ -72,11 +74,12 @@ class GuideExamples(bigfoot.BigfootTestCase):
         self.asyncpg_mock.assert_close()
 
     async def test_get_user_count(self):
-        (self.asyncpg_mock
-            .new_session()
-            .expect("connect",  returns=None)
+        (
+            self.asyncpg_mock.new_session()
+            .expect("connect", returns=None)
             .expect("fetchval", returns=42)
-            .expect("close",    returns=None))
+            .expect("close", returns=None)
+        )
 
         with bigfoot:
             result = await get_user_count()
@@ -92,7 +95,10 @@ def test_the_unittest_versions_pass_under_python_m_unittest():
     root = Path(__file__).resolve().parents[3]
     run = subprocess.run(
         [sys.executable, "-m", "unittest", "-v", "tests.asyncpg.guide.test_seed_guide_unittest"],
-        cwd=root, capture_output=True, text=True, timeout=60,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert "Ran 4 tests" in run.stderr and run.stderr.rstrip().endswith("OK"), run.stderr
 
