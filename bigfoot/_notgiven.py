@@ -17,6 +17,7 @@ class NotGiven:
 
     def __init__(self, default: Any = ...) -> None:
         self.default = default
+        """The real default this marker shows as (``...``: none, it shows as ``<not given>``)."""
 
     def __repr__(self) -> str:
         return "<not given>" if self.default is ... else repr(self.default)

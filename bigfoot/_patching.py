@@ -37,6 +37,7 @@ class InterceptedCall:
 
     def __init__(self, patch: FunctionPatch, passed: dict[str, Any]) -> None:
         self.patch = patch
+        """The ``FunctionPatch`` that intercepted the call: the real function, its signature and its plugin class."""
         self.passed = passed
         """Every parameter by name, ``NOT_GIVEN`` for those left out (``*args`` a tuple, ``**kwargs`` a dict)."""
 

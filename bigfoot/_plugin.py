@@ -50,7 +50,9 @@ class BasePlugin:
     """
 
     hint_name: ClassVar[str] = "plugin"
+    """The name users write to reach the plugin: ``bigfoot.<hint_name>`` (and the mixin's ``self.<hint_name>``)."""
     step_specs: ClassVar[Mapping[str, StepSpec]] = {}
+    """The step names a session may script, each with the ``StepSpec`` saying how its ``returns`` is checked."""
     recorded_only: ClassVar[Mapping[str, str]] = {}
     """Interactions recorded without a step, with the hint given to anyone who tries to script them."""
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {}

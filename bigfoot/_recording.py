@@ -77,6 +77,7 @@ def target(option: str | None = None) -> str | None:
 
 
 def record_dir() -> str:
+    """Where recorded tests are written: ``BIGFOOT_RECORD_DIR``, or ``bigfoot-recordings`` when unset or empty."""
     return os.environ.get(ENV_DIR) or DEFAULT_DIR
 
 

@@ -51,9 +51,13 @@ class Registration:
         from ._current import PluginProxy
 
         self.hint_name = hint_name
+        """The name the plugin is registered under: ``bigfoot.<hint_name>`` and the mixin's ``self.<hint_name>``."""
         self.requires = requires
+        """The import name of the library the plugin needs (None: it needs none)."""
         self.install_hint = install_hint
+        """The command shown when ``requires`` is missing (empty: ``pip install <requires>``)."""
         self.secret_fields = secret_fields
+        """Names of recorded fields whose values are always masked in output."""
         self._mask_text = mask_text
         self.target = plugin
         """What was registered: the plugin class or its ``"module:Class"`` path."""
@@ -61,6 +65,7 @@ class Registration:
         self._available: bool | None = None
         self._patches: list[FunctionPatch] | None = None
         self.proxy: Any = PluginProxy(self)
+        """What ``bigfoot.<hint_name>`` gives: a stand-in for the current test's plugin."""
 
     def available(self) -> bool:
         """Whether the library the plugin needs is installed (found without importing it)."""
@@ -105,6 +110,7 @@ class Registration:
         return self._patches
 
     def mask_text(self, text: str) -> str:
+        """``text`` with the secrets written inside it hidden by the plugin's ``mask_text`` (unchanged without one)."""
         return text if self._mask_text is None else self._mask_text(text)
 
     def __repr__(self) -> str:

@@ -51,6 +51,7 @@ class Sandbox:
 
     def __init__(self, verifier: StrictVerifier, frame: FrameType | None) -> None:
         self.verifier = verifier
+        """The verifier whose plugins answer the calls made inside the sandbox; entering returns it."""
         self._token: Token[Sandbox | None] | None = None
         self._state = _NEW
         # Only the file and line are kept; the text is made if a message needs it.
@@ -59,6 +60,7 @@ class Sandbox:
 
     @property
     def closed(self) -> bool:
+        """Whether the sandbox has been left; calls routed to it after that are refused."""
         return self._state == _CLOSED
 
     @property
@@ -115,6 +117,7 @@ class Sandbox:
         mark_surfaced(self.verifier, exc)
 
     def refuse_closed(self, called: str) -> InvalidStateError:
+        """The error for a call of ``called`` that reached this sandbox after it closed, saying how to fix it."""
         return InvalidStateError(
             f"{called} was called from code started inside the bigfoot sandbox opened at {self.opened_at}, "
             "but that sandbox has closed. Await the task (or finish the work) before the sandbox ends, "

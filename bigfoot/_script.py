@@ -34,9 +34,13 @@ class StepSpec:
         options: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self.name = name
+        """The step name this spec is for, as ``expect()`` takes it (``"fetchval"``)."""
         self.convert = convert
+        """Checks a ``returns`` value and converts it for the fake; None: the method returns None."""
         self.shape = shape
+        """What the real method gives back, in words, for error messages (``"a value"``)."""
         self.example = example
+        """An example ``returns`` value, as source text, shown in hints and error messages."""
         self.example_for = example_for
         """Makes the example ``returns`` from the fields of the call being hinted (None: use ``example``)."""
         self.options = options
@@ -58,6 +62,7 @@ class Answer:
         if not callable(function):
             raise TypeError(f"answer() takes a function of the call's fields, got {_type_name(function)} {function!r}.")
         self.function = function
+        """The function that receives a copy of the call's fields and makes the answer."""
 
     def __repr__(self) -> str:
         return f"answer({getattr(self.function, '__qualname__', self.function)!r})"
@@ -108,14 +113,23 @@ class Step:
         options: Mapping[str, Any] | None = None,
     ) -> None:
         self.method = method
+        """The name of the method the call must be (a ``StepSpec`` name)."""
         self.returns = returns
+        """What the call gives back: a converted value, an ``Answer``, or None."""
         self.raises = raises
+        """The exception class or instance the call raises instead of answering (None: it answers)."""
         self.required = required
+        """Whether the step must be used before the test ends (``required=False`` steps may go unused)."""
         self.session = session
+        """The number of the session the step belongs to (``session #1``)."""
         self.position = position
+        """The step's place in its session, counting from 1."""
         self.filename = filename
+        """The file of the ``expect()`` call that scripted the step."""
         self.lineno = lineno
+        """The line of the ``expect()`` call that scripted the step."""
         self.delay = delay
+        """How long the call takes, in seconds, for plugins whose calls take time (None: no time)."""
         self.options: Mapping[str, Any] = options or {}
         """The step's own options, as its plugin's ``StepSpec.options`` converted them (empty: none given)."""
 
@@ -125,6 +139,7 @@ class Step:
         return location(self.filename, self.lineno)
 
     def describe(self) -> str:
+        """The step in words for messages: session, position, method and where it was scripted."""
         return f"session #{self.session} step {self.position} {self.method!r} (scripted at {self.location})"
 
     def __repr__(self) -> str:

@@ -146,7 +146,9 @@ class SQL:
         if not isinstance(text, str):
             raise TypeError(f"bigfoot.sql() takes the SQL text as a str, got {type(text).__name__} {text!r}.")
         self.text = text
+        """The SQL text as given to ``bigfoot.sql()``."""
         self.normalized = normalize(text)
+        """The text normalised (whitespace, comments and keyword case evened out); comparisons use it."""
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SQL):

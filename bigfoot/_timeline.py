@@ -20,7 +20,9 @@ class Source:
 
     def __init__(self, plugin: BasePlugin, name: str) -> None:
         self.plugin = plugin
+        """The plugin whose interactions these are."""
         self.name = name
+        """The step name (or recorded-only name) of the interaction, such as ``"fetch"``."""
 
     def __repr__(self) -> str:
         return f"<interaction source {self.plugin.hint_name}.{self.name}>"
@@ -39,18 +41,26 @@ class Interaction:
 
     def __init__(self, source: Source, fields: dict[str, Any], session: int | None) -> None:
         self.source = source
+        """What kind of interaction this is: its plugin and step name."""
         self.fields = fields
+        """Every argument the code passed, by the library's parameter names."""
         self.session = session
+        """The number of the scripted session that answered it (None: recorded without a step)."""
         self.raised: BaseException | None = None
+        """The exception the call raised, set when its step raises or the call fails (None: it did not)."""
         self.asserted = False
+        """Whether a test assertion has matched this interaction yet; set when one does."""
         self.step: Step | None = None
+        """The scripted step that answered the call, set when one does (None: none did)."""
 
     @property
     def method(self) -> str:
+        """The step name of the call, from ``source`` (``"fetch"``)."""
         return self.source.name
 
     @property
     def where(self) -> str:
+        """The session in words for messages: ``session #1``, or ``no session``."""
         return "no session" if self.session is None else f"session #{self.session}"
 
     def assertion_line(self) -> str:

@@ -100,11 +100,15 @@ class BigfootMixin:
             raise
 
     def setUp(self) -> None:
+        """Off ``IsolatedAsyncioTestCase``, install a fresh verifier (starting record or validate mode if on) for the
+        test; then run the test case's own ``setUp``."""
         if not _is_isolated_async(self):
             self._bigfoot_start()
         super().setUp()  # type: ignore[misc]
 
     def tearDown(self) -> None:
+        """Run the test case's own ``tearDown``; then, off ``IsolatedAsyncioTestCase``, close open sandboxes, verify,
+        uninstall the verifier and write any recording."""
         try:
             super().tearDown()  # type: ignore[misc]
         finally:
@@ -112,10 +116,14 @@ class BigfootMixin:
                 self._bigfoot_finish()
 
     async def asyncSetUp(self) -> None:
+        """Install a fresh verifier for the test (starting record or validate mode if on); then run the test case's own
+        ``asyncSetUp``."""
         self._bigfoot_start()
         await super().asyncSetUp()  # type: ignore[misc]
 
     async def asyncTearDown(self) -> None:
+        """Run the test case's own ``asyncTearDown``; then close open sandboxes, verify, uninstall the verifier and
+        write any recording."""
         try:
             await super().asyncTearDown()  # type: ignore[misc]
         finally:

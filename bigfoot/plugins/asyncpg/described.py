@@ -96,6 +96,8 @@ def server_version(value: Any) -> tuple[str, ServerVersion]:
 
 
 def _status(value: Any) -> str | None:
+    """``status=``: the command tag the server reports for the execution (``'SELECT 3'``), which the prepared
+    statement's ``get_statusmsg()`` then returns; None: the one-row call left the statement suspended."""
     if value is not None and (type(value) is not str or not value):
         raise TypeError(
             "status= must be the command tag the server reports, such as 'INSERT 0 3' (None: the one-row call left "

@@ -108,7 +108,9 @@ class AsyncpgPlugin(BasePlugin):
     """
 
     hint_name: ClassVar[str] = "asyncpg_mock"
+    """Users reach this plugin as ``bigfoot.asyncpg_mock`` (``self.asyncpg_mock`` in a test case with the mixin)."""
     step_specs: ClassVar[Mapping[str, StepSpec]] = SPECS
+    """The asyncpg step names a session may script (``connect``, ``fetchval``, ...), each with its ``StepSpec``."""
     recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = FIELD_DEFAULTS
     # Steps that may take time (delay=), honoured with asyncpg's timeouts: those answered through Connection._run.
