@@ -8,7 +8,9 @@ installed asyncpg; a contract test holds the fake to the real behaviour.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
+import os
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +40,15 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
     arguments = {name: value(name) if name in _CONNECT else None for name in _PARSED}
     if arguments.get("password") is None:
         arguments["password"] = ""  # the fake reads no password file: nothing observable depends on it
+    # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
+    # connect; arguments (and PG* environment variables) it has accepted once are not parsed again. The key is a
+    # digest, so no password is kept.
+    key = hashlib.sha256(
+        repr((sorted(arguments.items()), sorted(item for item in os.environ.items() if item[0].startswith("PG"))))
+        .encode()
+    ).digest()
+    if key in _accepted:
+        return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # asyncpg warns about a password file's permissions, say
@@ -45,6 +56,11 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
     except asyncpg.ClientConfigurationError as exc:
         if _FILE_PROBLEM not in str(exc):
             raise
+    if len(_accepted) < 1024:
+        _accepted.add(key)
+
+
+_accepted: set[bytes] = set()
 
 
 def check_pool_connect_arguments(dsn: Any, connect_kwargs: dict[str, Any]) -> None:
