@@ -86,14 +86,14 @@ def _classify(parts: list[tuple[str, str]]) -> Statement:
     return OTHER
 
 
-def statements(sql: Any) -> tuple[Statement, ...]:
-    """The statements of ``sql``, in order; a text with none (only comments, say) gives an empty tuple."""
+def statements(sql: Any) -> list[Statement]:
+    """The statements of ``sql``, in order; a text with none (only comments, say) gives an empty list."""
     if not isinstance(sql, str):
-        return (OTHER,)
+        return [OTHER]
     # Code under test sends the same few texts again and again: each is read once (a bounded memo).
     known = _read.get(sql)
     if known is not None:
-        return known
+        return list(known)
     found: list[Statement] = []
     current: list[tuple[str, str]] = []
     for token in tokens(sql):
@@ -105,10 +105,9 @@ def statements(sql: Any) -> tuple[Statement, ...]:
             current.append(token)
     if current:
         found.append(_classify(current))
-    result = tuple(found)
     if len(_read) < 4096:
-        _read[sql] = result
-    return result
+        _read[sql] = tuple(found)
+    return found
 
 
 _read: dict[str, tuple[Statement, ...]] = {}
