@@ -44,8 +44,9 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
     # connect; arguments (and PG* environment variables) it has accepted once are not parsed again. The key is a
     # digest, so no password is kept.
     key = hashlib.sha256(
-        repr((sorted(arguments.items()), sorted(item for item in os.environ.items() if item[0].startswith("PG"))))
-        .encode()
+        repr(
+            (sorted(arguments.items()), sorted(item for item in os.environ.items() if item[0].startswith("PG")))
+        ).encode()
     ).digest()
     if key in _accepted:
         return
