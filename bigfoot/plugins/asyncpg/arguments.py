@@ -43,11 +43,8 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
     # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
     # connect; arguments (and PG* environment variables) it has accepted once are not parsed again. The key is a
     # digest, so no password is kept.
-    key = hashlib.sha256(
-        repr(
-            (sorted(arguments.items()), sorted(item for item in os.environ.items() if item[0].startswith("PG")))
-        ).encode()
-    ).digest()
+    seen = repr((sorted(arguments.items()), [os.environ.get(name) for name in _ENVIRONMENT]))
+    key = hashlib.sha256(seen.encode()).digest()
     if key in _accepted:
         return
     try:
@@ -62,6 +59,27 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
 
 
 _accepted: set[bytes] = set()
+
+# The environment variables asyncpg's parser reads (a test checks the list against asyncpg's source).
+_ENVIRONMENT = (
+    "PGDATABASE",
+    "PGGSSLIB",
+    "PGHOST",
+    "PGKRBSRVNAME",
+    "PGPASSFILE",
+    "PGPASSWORD",
+    "PGPORT",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGSSLCERT",
+    "PGSSLCRL",
+    "PGSSLKEY",
+    "PGSSLMAXPROTOCOLVERSION",
+    "PGSSLMINPROTOCOLVERSION",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGUSER",
+)
 
 
 def check_pool_connect_arguments(dsn: Any, connect_kwargs: dict[str, Any]) -> None:
