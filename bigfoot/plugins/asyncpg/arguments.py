@@ -43,7 +43,7 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
     # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
     # connect; arguments (and PG* environment variables) it has accepted once are not parsed again. The key is a
     # digest, so no password is kept.
-    seen = repr((sorted(arguments.items()), [os.environ.get(name) for name in _ENVIRONMENT]))
+    seen = repr((sorted(arguments.items()), [_environ.get(name) for name in _ENVIRONMENT]))
     key = hashlib.sha256(seen.encode()).digest()
     if key in _accepted:
         return
@@ -59,6 +59,7 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
 
 
 _accepted: set[bytes] = set()
+_environ = os.environ
 
 # The environment variables asyncpg's parser reads (a test checks the list against asyncpg's source).
 _ENVIRONMENT = (

@@ -366,8 +366,14 @@ def check_target(target: str) -> None:
     failure: list[BaseException] = []
 
     async def attempt() -> None:
-        con = await asyncpg.connect(target, timeout=10)
-        await con.close()
+        try:
+            con = await asyncpg.connect(target, timeout=10)
+            await con.close()
+        finally:
+            # A refused connection's transport finishes closing on a later turn of the loop; asyncio.run would
+            # otherwise close the loop first and leave an unclosed socket behind.
+            for _ in range(3):
+                await asyncio.sleep(0)
 
     def run() -> None:
         try:
