@@ -61,6 +61,22 @@ class Record(metaclass=_RecordType):
         )
 
 
+def split_pairs(pairs: Iterable[Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """Column names and values from ``(name, value)`` pairs, refusing anything else with the reason."""
+    names = []
+    values = []
+    for pair in pairs:
+        try:
+            name, value = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"Record() takes a mapping or (name, value) pairs; {pair!r} is not a pair.") from None
+        if not isinstance(name, str):
+            raise TypeError(f"Record() column names must be str, got {type(name).__name__} {name!r}.")
+        names.append(name)
+        values.append(value)
+    return tuple(names), tuple(values)
+
+
 class FallbackRecord:
     """A pure-Python row that behaves like ``asyncpg.Record``; used only if ``rows`` cannot build real ones."""
 
@@ -77,21 +93,9 @@ class FallbackRecord:
                 return
         pairs = list(columns.items() if isinstance(columns, Mapping) else columns)
         pairs.extend(named.items())
-        names = []
-        values = []
-        for pair in pairs:
-            try:
-                name, value = pair
-            except (TypeError, ValueError):
-                raise TypeError(f"Record() takes a mapping or (name, value) pairs; {pair!r} is not a pair.") from None
-            if not isinstance(name, str):
-                raise TypeError(f"Record() column names must be str, got {type(name).__name__} {name!r}.")
-            names.append(name)
-            values.append(value)
-        self._names = tuple(names)
-        self._values = tuple(values)
+        self._names, self._values = split_pairs(pairs)
         # Later duplicates win, as in asyncpg.
-        self._index = {name: i for i, name in enumerate(names)}
+        self._index = {name: i for i, name in enumerate(self._names)}
 
     def __getitem__(self, key: int | str | slice) -> Any:
         if isinstance(key, str):

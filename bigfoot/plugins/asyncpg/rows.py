@@ -30,7 +30,7 @@ from typing import Any
 import asyncpg
 
 from .defaults import actual
-from .record import FallbackRecord
+from .record import FallbackRecord, split_pairs
 
 __all__ = ["Record", "build", "builder", "convert", "from_pairs", "from_row"]
 
@@ -245,18 +245,8 @@ def build(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
 
 def from_pairs(pairs: Iterable[tuple[str, Any]]) -> Any:
     """A default-class row from ``(name, value)`` pairs."""
-    names = []
-    values = []
-    for pair in pairs:
-        try:
-            name, value = pair
-        except (TypeError, ValueError):
-            raise TypeError(f"Record() takes a mapping or (name, value) pairs; {pair!r} is not a pair.") from None
-        if not isinstance(name, str):
-            raise TypeError(f"Record() column names must be str, got {type(name).__name__} {name!r}.")
-        names.append(name)
-        values.append(value)
-    return build(Record, tuple(names), tuple(values))
+    names, values = split_pairs(pairs)
+    return build(Record, names, values)
 
 
 def from_row(row: Any) -> Any:
