@@ -317,11 +317,15 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
             await self._setup(proxy)
         return proxy
 
-    async def release(self, connection: Any, *, timeout: float | None = NONE) -> None:
+    def _check_member(self, connection: Any) -> None:
+        """asyncpg refuses to take back a connection that is not one of this pool's."""
         if type(connection) is not PoolConnectionProxy or connection._pool is not self:
             raise asyncpg.InterfaceError(
                 f"Pool.release() received invalid connection: {connection!r} is not a member of this pool"
             )
+
+    async def release(self, connection: Any, *, timeout: float | None = NONE) -> None:
+        self._check_member(connection)
         con = connection._con
         if con is None:
             closed, connection._closed_con = connection._closed_con, None

@@ -317,10 +317,7 @@ class RecordingPool(Pool):
         return proxy
 
     async def release(self, connection: Any, *, timeout: float | None = NONE) -> None:
-        if type(connection) is not PoolConnectionProxy or connection._pool is not self:
-            raise asyncpg.InterfaceError(
-                f"Pool.release() received invalid connection: {connection!r} is not a member of this pool"
-            )
+        self._check_member(connection)
         con = connection._con
         if con is None:
             return
