@@ -20,7 +20,6 @@ import asyncpg
 import pytest
 
 from bigfoot._recording import ASSERTIONS_HEADER, SCRIPT_HEADER
-from tests.asyncpg.contract import conftest as contract
 
 INI = """\
 [pytest]
@@ -28,8 +27,6 @@ asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 filterwarnings = error
 """
-
-postgres = contract.postgres  # the contract tests' throwaway server, as a fixture of this module too
 
 SCRIPT_MARK = "    # RECORDED SCRIPT\n"
 ASSERTIONS_MARK = "    # RECORDED ASSERTIONS\n"

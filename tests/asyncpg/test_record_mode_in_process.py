@@ -28,11 +28,8 @@ from .test_record_mode import (
     TYPES_TEST,
     dsn_of,
     paste,
-    postgres,
     prepare,
 )
-
-__all__ = ["postgres"]  # the throwaway server fixture, used by name below
 
 
 def load(source: str) -> dict[str, Any]:

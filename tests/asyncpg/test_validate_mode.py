@@ -19,10 +19,7 @@ import pytest
 import bigfoot
 from bigfoot import StrictVerifier, _validating
 from bigfoot.plugins.asyncpg import AsyncpgPlugin
-from tests.asyncpg.contract import conftest as contract
 from tests.asyncpg.test_record_mode import run_module
-
-postgres = contract.postgres  # the contract tests' throwaway server, as a fixture of this module too
 
 INI = """\
 [pytest]
