@@ -9,28 +9,33 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from ._registry import mask_text, secret_fields
+from ._registry import mask_text as mask_text  # re-exported: masking a text through every plugin
+from ._secrets import MASK, Secret, is_secret_field, masked_repr
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-
-MASK = "***"
-"""What a masked secret shows as; plugins' ``mask_text`` functions use it too."""
+MASK_NOTE = "(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)"
+"""Said after a paste-ready line that shows a masked secret."""
 
 
 def show(name: str, value: Any) -> str:
     """repr of a recorded field value, with secrets masked (the plugins declare which fields and texts hold them)."""
-    if value is not None and name in secret_fields():
+    if is_secret_field(name, value):
         return repr(MASK)
-    return mask_text(repr(value))
+    return masked_repr(value)
 
 
 def is_masked(name: str, value: Any) -> bool:
-    if value is not None and name in secret_fields():
+    """Whether ``show(name, value)`` hides something."""
+    if type(value) is Secret or is_secret_field(name, value):
         return True
-    text = repr(value)
-    return mask_text(text) != text
+    return masked_repr(value) != repr(value)
+
+
+def masked_note(fields: Iterable[Mapping[str, Any]]) -> str:
+    """``MASK_NOTE`` on a line of its own when any of ``fields`` shows a masked secret, else nothing."""
+    return f"\n{MASK_NOTE}" if any(is_masked(name, value) for each in fields for name, value in each.items()) else ""
 
 
 def call_args(fields: Mapping[str, Any]) -> str:
