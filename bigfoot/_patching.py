@@ -9,6 +9,11 @@ module attributes (``unittest.mock.patch``) would miss every reference taken bef
 The swap is counted: the first sandbox to open installs the patches of every registered plugin whose library is
 installed, the last to close removes them. Which verifier a call belongs to is decided per call, from the caller's
 context, by ``bigfoot._sandbox.route``.
+
+A plugin may also declare functions that always run for real (``BasePlugin.always_real()``): their swapped-in body
+runs their own code with the sandbox hidden (``bigfoot._sandbox.run_outside``), so that the intercepted calls made
+inside them reach the real library whatever context calls them. A library object made outside bigfoot, a real
+connection pool, say, keeps opening real connections that way when a sandboxed test uses it.
 """
 
 from __future__ import annotations
@@ -89,11 +94,13 @@ class FunctionPatch:
     """Replaces the body of ``func`` with a call to the router while installed.
 
     ``handler(plugin, call)`` answers a call made inside a sandbox, with the sandbox's plugin of class ``owner``
-    and the ``InterceptedCall``. Calls made outside every sandbox run the original code.
+    and the ``InterceptedCall``. Calls made outside every sandbox run the original code. With ``handler=None`` the
+    function always runs its original code, with the sandbox hidden while it runs (until its coroutine finishes, for
+    a coroutine function).
     """
 
     def __init__(
-        self, func: FunctionType, owner: type[BasePlugin], handler: Callable[[Any, InterceptedCall], Any]
+        self, func: FunctionType, owner: type[BasePlugin], handler: Callable[[Any, InterceptedCall], Any] | None
     ) -> None:
         import inspect  # only when a sandbox first opens
 
@@ -101,6 +108,11 @@ class FunctionPatch:
             raise TypeError(f"cannot intercept {func!r}: only plain Python functions can have their code swapped")
         if func.__closure__:
             raise TypeError(f"cannot intercept {func.__qualname__}: it is a closure")
+        if handler is None and (inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)):
+            raise TypeError(
+                f"cannot run {func.__qualname__} outside the sandbox: a generator's body runs after the call has "
+                "returned. Declare the function that drives it instead."
+            )
         self.func = func
         self.owner = owner
         self.handler = handler
@@ -138,7 +150,8 @@ class FunctionPatch:
                 params.append(f"{param.name}=_NG")
         # The body runs with the patched function's globals, so it may only use builtins and its own locals.
         # locals() is evaluated before any other local exists: it holds exactly the parameters.
-        call = f'__import__("bigfoot._sandbox", None, None, ("route",)).route({self.key!r}, locals())'
+        target = "route" if self.handler is not None else "await_outside" if is_async else "run_outside"
+        call = f'__import__("bigfoot._sandbox", None, None, ("{target}",)).{target}({self.key!r}, locals())'
         name = self.func.__name__
         head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
         source = f"{head}\n    return {'await ' if is_async else ''}{call}\n"

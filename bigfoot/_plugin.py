@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 from ._omittable import omittable
@@ -84,6 +84,17 @@ class BasePlugin:
         async function's handler returns an awaitable. Outside every sandbox the real function runs.
         """
         return {}
+
+    @classmethod
+    def always_real(cls) -> Iterable[FunctionType]:
+        """Library functions that run outside every sandbox, whatever context calls them.
+
+        While one of them runs (until its coroutine finishes, for a coroutine function), the sandbox is hidden: the
+        intercepted calls it makes reach the real library. Declare here the methods through which the library's own
+        objects made outside bigfoot open new resources (a real connection pool opening a connection), so that such
+        objects stay real when a test uses them inside a sandbox. Generator functions are refused. Empty by default.
+        """
+        return ()
 
     @property
     def verifier(self) -> StrictVerifier:

@@ -12,12 +12,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from . import _registry
-from ._sandbox import ACTIVE
 from .errors import BigfootError
 
 if TYPE_CHECKING:
@@ -109,16 +106,6 @@ def check_target(where: str, mode: str = "record") -> None:
     problem = _checked[where]
     if problem is not None:
         raise RecordTargetError(problem.replace("{mode}", mode, 1))
-
-
-@contextmanager
-def outside_sandbox() -> Iterator[None]:
-    """Run real library code from inside a handler: calls made in this block reach the real library."""
-    token = ACTIVE.set(None)
-    try:
-        yield
-    finally:
-        ACTIVE.reset(token)
 
 
 def file_name(test_id: str) -> str:

@@ -98,14 +98,23 @@ class Registration:
         return self.plugin_class().of(verifier)
 
     def patches(self) -> list[FunctionPatch]:
-        """The functions the plugin intercepts; none while its library is not installed."""
+        """The functions the plugin intercepts, then those it runs outside the sandbox; none while its library is not
+        installed."""
         if self._patches is None:
             from ._patching import FunctionPatch
 
             patches = []
             if self.available():
                 plugin = self.plugin_class()
-                patches = [FunctionPatch(func, plugin, handler) for func, handler in plugin.intercepts().items()]
+                intercepts = plugin.intercepts()
+                patches = [FunctionPatch(func, plugin, handler) for func, handler in intercepts.items()]
+                for func in plugin.always_real():
+                    if func in intercepts:
+                        raise ValueError(
+                            f"{plugin.__name__}: {func.__qualname__} is both in intercepts() and in always_real(); "
+                            "a function is either answered by the plugin or always real."
+                        )
+                    patches.append(FunctionPatch(func, plugin, None))
             self._patches = patches
         return self._patches
 

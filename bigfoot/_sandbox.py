@@ -1,11 +1,15 @@
 """Sandboxes: the stretch of code in which intercepted calls are answered by a verifier's scripts.
 
 Which sandbox a call belongs to is held in a context variable, so asyncio tasks and threads each see the sandbox of
-the code that started them, never another test's. ``route`` is where every intercepted call arrives.
+the code that started them, never another test's. ``route`` is where every intercepted call arrives. A function a
+plugin declares always real (``BasePlugin.always_real()``) arrives at ``run_outside`` or ``await_outside`` instead:
+it runs its own code with the sandbox hidden, so the intercepted calls it makes reach the real library.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +42,34 @@ def route(key: str, passed: dict[str, Any]) -> Any:
         return call.call_original()
     if sandbox.closed:
         raise sandbox.refuse_closed(f"{patch.name}()")
-    return patch.handler(patch.owner.of(sandbox.verifier), call)
+    handler = patch.handler
+    assert handler is not None  # the always-real functions arrive at run_outside, never here
+    return handler(patch.owner.of(sandbox.verifier), call)
+
+
+@contextmanager
+def outside_sandbox() -> Iterator[None]:
+    """Hide the sandbox from the code run in this block (a handler's real library calls, an always-real function):
+    the intercepted calls made in it reach the real library."""
+    token = ACTIVE.set(None)
+    try:
+        yield
+    finally:
+        ACTIVE.reset(token)
+
+
+def run_outside(key: str, passed: dict[str, Any]) -> Any:
+    """Run an always-real function's own code with the sandbox hidden, whatever the context calling it."""
+    call = _patching.InterceptedCall(_patching.installed(key), passed)
+    with outside_sandbox():
+        return call.call_original()
+
+
+async def await_outside(key: str, passed: dict[str, Any]) -> Any:
+    """``run_outside`` for a coroutine function: the sandbox stays hidden until its coroutine has finished."""
+    call = _patching.InterceptedCall(_patching.installed(key), passed)
+    with outside_sandbox():
+        return await call.call_original()
 
 
 class Sandbox:

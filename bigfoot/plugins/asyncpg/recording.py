@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from ..._notgiven import given
-from ..._recording import outside_sandbox
+from ..._sandbox import outside_sandbox
 from ..._script import Session
 from .connection import Connection
 from .defaults import NONE

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from ..._recording import outside_sandbox
+from ..._sandbox import outside_sandbox
 from ..._script import Answer
 
 if TYPE_CHECKING:
