@@ -1,7 +1,12 @@
-"""What ``asyncpg.connect`` and ``asyncpg.create_pool`` do inside a sandbox.
+"""What ``asyncpg.connect`` and ``asyncpg.create_pool`` do inside a sandbox, and what stays real there.
 
 The core swaps the code of both functions while any sandbox is open (see ``bigfoot._patching``) and routes each
 call made inside a sandbox here, with that sandbox's AsyncpgPlugin; calls made outside every sandbox reach asyncpg.
+
+A real asyncpg pool, made outside bigfoot, opens each of its connections in ``Pool._get_new_connection``, which calls
+``asyncpg.connect`` from whatever task needs the connection: a test's, inside its sandbox, when the code under test
+acquires from a pool made before it. That method always runs outside the sandbox (``always_real``), so a real pool
+keeps opening real connections and never takes a session of the test's script. bigfoot's fake pool never calls it.
 """
 
 from __future__ import annotations
@@ -64,6 +69,11 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
             check_pool_connect_arguments, value("dsn"), extra if isinstance(extra, dict) else {}
         )
     return pool
+
+
+def always_real() -> tuple[FunctionType, ...]:
+    """The asyncpg functions that run outside every sandbox: where a real pool opens its connections."""
+    return (cast(FunctionType, asyncpg.pool.Pool._get_new_connection),)
 
 
 def handlers() -> dict[FunctionType, Callable[[Any, InterceptedCall], Any]]:

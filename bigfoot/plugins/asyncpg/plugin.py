@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import FunctionType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -195,6 +195,11 @@ class AsyncpgPlugin(BasePlugin):
     def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, InterceptedCall], Any]]:
         """``asyncpg.connect`` and ``asyncpg.create_pool``: see ``interception``."""
         return interception.handlers()
+
+    @classmethod
+    def always_real(cls) -> Iterable[FunctionType]:
+        """``asyncpg.Pool._get_new_connection``: a real pool, made outside bigfoot, always opens real connections."""
+        return interception.always_real()
 
     def open_connection(self, fields: dict[str, Any]) -> Connection:
         """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
