@@ -6,10 +6,8 @@ from typing import Any
 
 from bigfoot import StrictVerifier, _recording
 
-from .test_record_mode import dsn_of, paste, postgres
+from .test_record_mode import dsn_of, paste
 from .test_record_mode_in_process import run
-
-__all__ = ["postgres"]  # the throwaway server fixture, used by name below
 
 CODECS_TEST = """
 import asyncio
