@@ -116,3 +116,47 @@ def test_splitting_respects_quotes_and_leaves_what_it_cannot_split() -> None:
 def test_a_severity_other_than_error_is_kept() -> None:
     error = postgres_error("57P01", "terminating connection", severity="FATAL", severity_en="PANIC")
     assert "severity='FATAL', severity_en='PANIC'" in error_literal(Writer(), "", error)
+
+
+def test_a_hint_asyncpg_decorated_is_written_as_the_server_sent_it() -> None:
+    # asyncpg adds a note about pgbouncer to the hint of the named prepared statement errors; building the error again
+    # through postgres_error() adds it once more unless the literal holds the server's own hint.
+    for hint in (None, "try another name"):
+        error = postgres_error("42P05", 'prepared statement "x" already exists', hint=hint)
+        again = eval(error_literal(Writer(), "", error), {"postgres_error": postgres_error})
+        assert again.hint == error.hint and str(again) == str(error)
+    plain = postgres_error("22012", "division by zero", hint="no note")
+    assert "hint='no note'" in error_literal(Writer(), "", plain)
+
+
+def test_rows_whose_column_names_repeat_keep_every_column() -> None:
+    from bigfoot import Record
+    from bigfoot.plugins.asyncpg.record import Record as RecordClass
+
+    writer = Writer()
+    row = Record([("?column?", 1), ("?column?", "x")])
+    code = writer.answer("fetch", [row, Record({"id": 2})])
+    assert code == "[bigfoot.Record([('?column?', 1), ('?column?', 'x')]), {'id': 2}]"
+    assert writer.imports == {"import bigfoot"}
+    import bigfoot
+
+    again = eval(code, {"bigfoot": bigfoot})
+    assert list(again[0].items()) == [("?column?", 1), ("?column?", "x")] and isinstance(again[0], RecordClass)
+    assert writer.answer("fetchrow", row) == "bigfoot.Record([('?column?', 1), ('?column?', 'x')])"
+    assert writer.answer("fetchrow", None) == "None"
+
+
+def test_a_row_held_as_a_value_stays_a_row() -> None:
+    from bigfoot import Record
+
+    writer = Writer()
+    assert writer.answer("fetchval", Record({"a": 1})) == "bigfoot.Record({'a': 1})"
+    assert writer.answer("fetchrow", Record({"p": Record({"a": 1})})) == "{'p': bigfoot.Record({'a': 1})}"
+
+
+def test_a_row_holding_what_has_no_literal_becomes_any() -> None:
+    from bigfoot import Record
+
+    writer = Writer()
+    assert writer.answer("fetch", [Record({"a": object()})]) == "ANY"
+    assert writer.answer("fetchrow", Record({"a": object()})) == "ANY"

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 WIDTH = 120
 INDENT = "    "
 
+# The steps whose returns hold a list of rows, and the one whose returns is one row (or None).
+ROWS = frozenset({"fetch", "fetchmany", "cursor"})
+ROW = frozenset({"fetchrow"})
+
 # The fields of a server error, in the order postgres_error() takes them; sqlstate and message come first.
 ERROR_FIELDS = (
     "detail",
@@ -129,8 +133,8 @@ class Writer:
 
     def inline(self, value: Any) -> str:
         """The literal of ``value`` on one line."""
-        if isinstance(value, asyncpg.Record) or _is_bigfoot_record(value):
-            value = _row(value)
+        if _is_row(value):
+            return self.record(value)
         if isinstance(value, dict):
             return "{" + ", ".join(f"{self.inline(k)}: {self.inline(v)}" for k, v in value.items()) + "}"
         if isinstance(value, list):
@@ -139,6 +143,35 @@ class Writer:
             inner = ", ".join(self.inline(item) for item in value)
             return f"({inner},)" if len(value) == 1 else f"({inner})"
         return self.atom(value)
+
+    def record(self, row: Any, scripted: bool = False) -> str:
+        """A row: a mapping where a step's ``returns`` holds one (``scripted``) and its names are unique; else a
+        ``bigfoot.Record``, which keeps every column of a row whose names repeat (``SELECT 1, 2`` has two columns named
+        ``?column?``) and stays a row where it is a value (a composite type's column)."""
+        pairs = list(row.items())
+        body = ", ".join(f"{self.inline(name)}: {self.inline(item)}" for name, item in pairs)
+        unique = len({name for name, _ in pairs}) == len(pairs)
+        if scripted and unique:
+            return "{" + body + "}"
+        self.imports.add("import bigfoot")
+        if unique:
+            return f"bigfoot.Record({{{body}}})"
+        listed = ", ".join(f"({self.inline(name)}, {self.inline(item)})" for name, item in pairs)
+        return f"bigfoot.Record([{listed}])"
+
+    def answer(self, method: str, value: Any) -> str:
+        """A step's ``returns``: rows as mappings where they can be, other values as ``value()`` writes them."""
+        try:
+            if method in ROWS and isinstance(value, list):
+                return "[" + ", ".join(self._scripted_row(row) for row in value) + "]"
+            if method in ROW and value is not None:
+                return self._scripted_row(value)
+        except Unrenderable:
+            return self.any()
+        return self.value(value)
+
+    def _scripted_row(self, row: Any) -> str:
+        return self.record(row, scripted=True) if _is_row(row) else self.inline(row)
 
     def value(self, value: Any, name: str = "") -> str:
         """The literal of a field or answer: ``ANY`` for secrets and for what has no literal."""
@@ -167,14 +200,10 @@ class Writer:
         return lines
 
 
-def _is_bigfoot_record(value: Any) -> bool:
+def _is_row(value: Any) -> bool:
     from .record import Record
 
-    return isinstance(value, Record)
-
-
-def _row(value: Any) -> dict[str, Any]:
-    return dict(value.items())
+    return isinstance(value, (asyncpg.Record, Record))
 
 
 def _split(code: str, indent: str, tail: str) -> list[str]:
@@ -244,9 +273,20 @@ def _top_level(code: str) -> tuple[str, list[str], str] | None:
     return code[: start + 1], items, code[-1]
 
 
+def _server_hint(exc: asyncpg.PostgresError, hint: str) -> str | None:
+    """The hint as the server sent it: asyncpg appends a note about pgbouncer to the hint of the two errors about
+    named prepared statements, and ``postgres_error()`` builds the error through asyncpg, which appends it again."""
+    bare = asyncpg.PostgresError.new({"C": exc.sqlstate, "M": "", "S": "ERROR"}).hint
+    if bare and hint.endswith(bare):
+        return hint[: -len(bare)] or None
+    return hint
+
+
 def error_literal(writer: Writer, prefix: str, exc: BaseException) -> str:
     """``postgres_error("23505", "...", detail=..., ...)`` with every field the server sent."""
     fields = exc.as_dict() if isinstance(exc, asyncpg.PostgresError) else {}
+    if fields.get("hint"):
+        fields["hint"] = _server_hint(exc, fields["hint"])
     arguments = [writer.value(fields.get("sqlstate", "XX000")), writer.value(fields.get("message", str(exc)))]
     for name in ERROR_FIELDS:
         if fields.get(name) is not None:
@@ -265,7 +305,7 @@ def _step(writer: Writer, prefix: str, entry: Entry) -> str:
     if entry.raises is not None:
         arguments.append(f"raises={error_literal(writer, prefix, entry.raises)}")
     elif SPECS[entry.method].convert is not None:
-        arguments.append(f"returns={writer.value(entry.returns)}")
+        arguments.append(f"returns={writer.answer(entry.method, entry.returns)}")
     return f".expect({', '.join(arguments)})"
 
 
