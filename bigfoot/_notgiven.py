@@ -28,7 +28,11 @@ NOT_GIVEN: Any = NotGiven()
 
 def given(arguments: dict[str, Any]) -> dict[str, Any]:
     """The arguments that were really passed: those whose value is not a ``NotGiven``."""
-    return {name: value for name, value in arguments.items() if not isinstance(value, NotGiven)}
+    passed = {}
+    for name, value in arguments.items():  # a plain loop: every query runs this, and it beats a comprehension here
+        if not isinstance(value, NotGiven):
+            passed[name] = value
+    return passed
 
 
 def actual(value: Any) -> Any:

@@ -95,7 +95,11 @@ class Registration:
 
     def plugin_for(self, verifier: StrictVerifier) -> BasePlugin:
         """The plugin of ``verifier``, created on first use."""
-        return self.plugin_class().of(verifier)
+        kind = self._plugin
+        if isinstance(kind, str):
+            kind = self.plugin_class()
+        plugin = verifier._plugins.get(kind)
+        return plugin if plugin is not None else kind(verifier)
 
     def patches(self) -> list[FunctionPatch]:
         """The functions the plugin intercepts, then those it runs outside the sandbox; none while its library is not

@@ -39,7 +39,7 @@ class Interaction:
 
     __slots__ = ("source", "fields", "raised", "session", "asserted", "step")
 
-    def __init__(self, source: Source, fields: dict[str, Any], session: int | None) -> None:
+    def __init__(self, source: Source, fields: dict[str, Any], session: int | None, step: Step | None = None) -> None:
         self.source = source
         """What kind of interaction this is: its plugin and step name."""
         self.fields = fields
@@ -50,8 +50,8 @@ class Interaction:
         """The exception the call raised, set when its step raises or the call fails (None: it did not)."""
         self.asserted = False
         """Whether a test assertion has matched this interaction yet; set when one does."""
-        self.step: Step | None = None
-        """The scripted step that answered the call, set when one does (None: none did)."""
+        self.step = step
+        """The scripted step that answered the call (None: none did)."""
 
     @property
     def method(self) -> str:

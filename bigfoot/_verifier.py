@@ -149,12 +149,12 @@ class StrictVerifier:
             interaction: Interaction | None = items[cursor]
         else:
             interaction = timeline.earliest_unasserted()
-        if interaction is not None and interaction.source is source and _same(expected, interaction.fields):
-            interaction.asserted = True
-            return interaction
-        self._check(source, expected, interaction)
-        assert interaction is not None
+            cursor = timeline._cursor
+        if interaction is None or interaction.source is not source or not _same(expected, interaction.fields):
+            self._check(source, expected, interaction)
+            assert interaction is not None
         interaction.asserted = True
+        timeline._cursor = cursor + 1  # the earliest unasserted one was at the cursor: it is now past it
         return interaction
 
     def _check(self, source: Source, expected: dict[str, Any], interaction: Interaction | None) -> None:

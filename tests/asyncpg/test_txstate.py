@@ -43,7 +43,7 @@ DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
     ],
 )
 def test_statements_are_split_and_classified(sql: str, expected: list[Statement]) -> None:
-    assert statements(sql) == expected
+    assert list(statements(sql)) == expected
 
 
 def test_a_failed_string_of_statements_fails_at_its_first_ordinary_statement() -> None:

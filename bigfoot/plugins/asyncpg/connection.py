@@ -8,9 +8,10 @@ session. Accessors that asyncpg answers without a round trip are answered from t
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import types
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -27,7 +28,7 @@ from .faults import ConnectionObservers, logs_queries
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
 from .transaction import Transaction
-from .txstate import OTHER, ServerTransaction, Statement, Status, in_failed_transaction, statements
+from .txstate import OTHER, PLAIN, ServerTransaction, Statement, Status, in_failed_transaction, statements
 
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin
@@ -120,22 +121,6 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if self._busy:
             raise asyncpg.InterfaceError("cannot perform operation: another operation is in progress")
 
-    async def _run(self, method: str, fields: dict[str, Any]) -> Any:
-        """Answer ``method`` from the session, as one operation on the connection."""
-        self._check_usable()
-        plugin = self._plugin
-        step, interaction = plugin.consume(self._session, method, fields)
-        if step.delay is not None:
-            await self._take_time(step, fields, interaction)  # the server takes its time; deadlines apply
-        try:
-            result = plugin.answer(step, interaction)
-        except asyncpg.ConnectionDoesNotExistError:
-            self._lost()  # the server went away during the call
-            raise
-        if getattr(_running_loop(), "_ready", None):
-            await self._pause()
-        return result
-
     async def _exchange(
         self,
         method: str,
@@ -145,17 +130,21 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         executed: bool = True,
         client_check: Callable[[], None] | None = None,
     ) -> Any:
-        """``_run`` for a call that sends SQL: the server's transaction state decides and follows (see ``txstate``).
+        """The one path of every call that reaches the server: one step of the session, as one operation.
 
-        In an aborted transaction block the server refuses the statement with 25P02 before anything else. That answer
-        is the server's, not the script's: the call is recorded (with the error as ``raised``) and consumes no step,
-        unless the session's next step for it is scripted to raise that very error (as record mode writes it).
-        ``client_check`` is what asyncpg checks once the server has parsed the statement (the argument count): a
-        parse error the script raises comes first. ``executed`` is False for ``prepare()``, which runs nothing.
+        ``sent`` is the SQL the call sends (empty when it sends none): the server's transaction state decides and
+        follows (see ``txstate``). In an aborted transaction block the server refuses a statement with 25P02 before
+        anything else. That answer is the server's, not the script's: the call is recorded (with the error as
+        ``raised``) and consumes no step, unless the session's next step for it is scripted to raise that very error
+        (as record mode writes it). ``client_check`` is what asyncpg checks once the server has parsed the statement
+        (the argument count): a parse error the script raises comes first. ``executed`` is False for ``prepare()``,
+        which runs nothing.
         """
-        self._check_usable()
+        if self._closed or self._busy:
+            self._check_usable()
+        plugin = self._plugin
         server = self._server
-        if server.status is Status.FAILED and self._plugin.recording is None:
+        if server.status is Status.FAILED and plugin.recording is None:
             refused = server.refused_at(sent)
             if refused is not None and not self._scripted_error(method, asyncpg.InFailedSQLTransactionError):
                 server.refused(sent, refused)
@@ -163,13 +152,30 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if client_check is not None and not self._scripted_error(method, asyncpg.PostgresError):
             client_check()
         try:
-            result = await self._run(method, fields)
+            if plugin.recording is not None:
+                result = await self._perform(method, fields)
+            else:
+                step, interaction = plugin.consume(self._session, method, fields)
+                if step.delay is not None:
+                    await self._take_time(step, fields, interaction)  # the server takes its time; deadlines apply
+                try:
+                    result = plugin.answer(step, interaction)
+                except asyncpg.ConnectionDoesNotExistError:
+                    self._lost()  # the server went away during the call
+                    raise
+                if getattr(_running_loop(), "_ready", None):
+                    await self._pause()
         except asyncpg.PostgresError:
             server.failed(sent, executed)
             raise
-        if executed:
+        if executed and sent and sent is not PLAIN:
             server.ran(sent)
         return result
+
+    async def _perform(self, method: str, fields: dict[str, Any]) -> Any:
+        """Record mode's answer: the real server's (``recording.RecordingConnection``). The fake answers from its
+        session instead and never calls this."""
+        raise NotImplementedError(f"{type(self).__name__} answers from its session, not from a real server")
 
     def _scripted_error(self, method: str, kind: type[BaseException]) -> bool:
         """Whether the step a call of ``method`` would use raises a ``kind``."""
@@ -218,23 +224,27 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             raise AttributeError("'NoneType' object has no attribute 'encode'")
         raise TypeError(f"Expected str, got {type(query).__name__}")
 
-    async def _query(self, method: str, query: str, args: Sequence[Any], options: dict[str, Any]) -> Any:
+    def _query(self, method: str, query: str, args: Sequence[Any], options: dict[str, Any]) -> Awaitable[Any]:
         """A query method: asyncpg's checks of the connection, the query's type and the argument count, then one step.
 
         The interaction records the query, its positional ``args`` and the keyword ``options`` the caller passed.
+        The checks run at once; the exchange is returned for the query method to await.
         """
         self._check_timeout(options)
-        self._check_query(query)
-        self._check_usable()
+        if type(query) is not str:
+            self._check_query(query)
+        if self._busy:
+            self._check_usable()
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         fields.update(given(options))
-        return await self._exchange(
-            method, fields, statements(query), client_check=lambda: self._check_arguments(query, args)
-        )
+        check = None
+        if expected_arguments(query) != len(args):
+            check = functools.partial(self._check_arguments, query, args)
+        return self._exchange(method, fields, statements(query), client_check=check)
 
-    async def _query_many(
+    def _query_many(
         self, method: str, query: str, args: Iterable[Sequence[Any]], options: dict[str, Any], name: str = "query"
-    ) -> Any:
+    ) -> Awaitable[Any]:
         """``executemany``/``fetchmany``: one step for a list of argument tuples, each counted as asyncpg does.
 
         ``name`` is the parameter that holds the query (``command`` for ``Connection.executemany``).
@@ -251,7 +261,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
         fields: dict[str, Any] = {name: query, "args": arg_list}
         fields.update(given(options))
-        return await self._exchange(method, fields, statements(query), client_check=count_each)
+        return self._exchange(method, fields, statements(query), client_check=count_each)
 
     def _check_timeout(self, options: dict[str, Any], wrapped: bool = True) -> None:
         """asyncpg checks the connection, then ``timeout=`` (before the query's type), then talks to the server."""
@@ -380,7 +390,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         force_quote: Any = NONE,
         encoding: Any = NONE,
     ) -> str:
-        status: str = await self._exchange("copy_from_table", given(locals_without_self(locals())), [OTHER])
+        status: str = await self._exchange("copy_from_table", given(locals_without_self(locals())), PLAIN)
         return status
 
     async def copy_from_query(
@@ -404,7 +414,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             self._check_arguments(query, args)
         fields = given(locals_without_self(locals()))
         fields["args"] = list(args)
-        status: str = await self._exchange("copy_from_query", fields, [OTHER])
+        status: str = await self._exchange("copy_from_query", fields, PLAIN)
         return status
 
     async def copy_to_table(
@@ -429,7 +439,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         encoding: Any = NONE,
         where: Any = NONE,
     ) -> str:
-        status: str = await self._exchange("copy_to_table", given(locals_without_self(locals())), [OTHER])
+        status: str = await self._exchange("copy_to_table", given(locals_without_self(locals())), PLAIN)
         return status
 
     async def copy_records_to_table(
@@ -448,14 +458,14 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             records = [record async for record in records]
         elif not isinstance(records, (list, tuple)) and hasattr(records, "__iter__"):
             records = list(records)
-        status: str = await self._exchange("copy_records_to_table", given(locals_without_self(locals())), [OTHER])
+        status: str = await self._exchange("copy_records_to_table", given(locals_without_self(locals())), PLAIN)
         return status
 
     # -- LISTEN/NOTIFY -------------------------------------------------------------------------------------------
 
     async def add_listener(self, channel: str, callback: Callable[..., Any]) -> None:
         # asyncpg sends LISTEN for a channel's first callback only, and keeps the callbacks as a set.
-        sent = [] if channel in self._listeners else [OTHER]
+        sent = () if channel in self._listeners else PLAIN
         await self._exchange("add_listener", {"channel": channel, "callback": callback}, sent)
         callbacks = self._listeners.setdefault(channel, [])
         if callback not in callbacks:
@@ -467,7 +477,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             return  # asyncpg does nothing on a closed connection
         # UNLISTEN goes to the server only when the channel's last callback is removed.
         callbacks = self._listeners.get(channel, [])
-        sent = [OTHER] if callbacks == [callback] else []
+        sent = PLAIN if callbacks == [callback] else ()
         await self._exchange("remove_listener", {"channel": channel, "callback": callback}, sent)
         if callback in callbacks:
             callbacks.remove(callback)
@@ -487,7 +497,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
     async def reset(self, *, timeout: float | None = NONE) -> None:
         # asyncpg resets with ROLLBACK first when a transaction is open, and forgets its transaction block.
-        sent = [Statement("rollback"), OTHER] if self.is_in_transaction() or self._top_transaction else [OTHER]
+        sent = (Statement("rollback"), OTHER) if self.is_in_transaction() or self._top_transaction else PLAIN
         self._top_transaction = None
         self._listeners.clear()
         await self._exchange("reset", given({"timeout": timeout}), sent)
@@ -504,7 +514,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         fields = given(
             {"typename": typename, "schema": schema, "encoder": encoder, "decoder": decoder, "format": format}
         )
-        await self._exchange("set_type_codec", fields, [OTHER])
+        await self._exchange("set_type_codec", fields, PLAIN)
 
     async def close(self, *, timeout: float | None = NONE) -> None:
         if self._closed:

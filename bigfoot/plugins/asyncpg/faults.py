@@ -194,8 +194,11 @@ def logs_queries(simple: bool = False) -> Callable[[F], F]:
 
         @functools.wraps(method)
         async def logged(self: Connection, *args: Any, **kwargs: Any) -> Any:
-            loggers = self._observers.query_loggers if not self._closed else None
-            if not loggers or LoggedQuery is None:
+            try:
+                loggers = self._observer_state.query_loggers
+            except AttributeError:  # nothing observes the connection yet
+                loggers = None
+            if not loggers or self._closed or LoggedQuery is None:
                 return await method(self, *args, **kwargs)
             bound = signature.bind(self, *args, **kwargs)
             arguments = bound.arguments
@@ -259,7 +262,7 @@ class ConnectionObservers:
             state = self._observer_state = Observers()
             return state
 
-    # -- time and faults, on the one path of every call (Connection._run) -------------------------------------
+    # -- time and faults, on the one path of every call (Connection._exchange) -------------------------------------
 
     async def _take_time(self, step: Step, fields: dict[str, Any], interaction: Interaction) -> None:
         """The step's ``delay``, cut short by the call's deadline as asyncpg's own timeout does."""
@@ -343,13 +346,14 @@ class ConnectionObservers:
 
     async def reset_type_codec(self, typename: str, *, schema: str = PUBLIC) -> None:
         # asyncpg looks the type up on the server: one step.
-        await self._run("reset_type_codec", given({"typename": typename, "schema": schema}))  # type: ignore[attr-defined]
+        fields = given({"typename": typename, "schema": schema})
+        await self._exchange("reset_type_codec", fields, ())  # type: ignore[attr-defined]
 
     async def set_builtin_type_codec(
         self, typename: str, *, schema: str = PUBLIC, codec_name: str, format: str | None = NONE
     ) -> None:
         fields = given({"typename": typename, "schema": schema, "codec_name": codec_name, "format": format})
-        await self._run("set_builtin_type_codec", fields)  # type: ignore[attr-defined]
+        await self._exchange("set_builtin_type_codec", fields, ())  # type: ignore[attr-defined]
 
     async def reload_schema_state(self) -> None:
         """asyncpg drops its type and statement caches; nothing reaches the server."""

@@ -113,7 +113,7 @@ class AsyncpgPlugin(BasePlugin):
     """The asyncpg step names a session may script (``connect``, ``fetchval``, ...), each with its ``StepSpec``."""
     recorded_only: ClassVar[Mapping[str, str]] = RECORDED_ONLY
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = FIELD_DEFAULTS
-    # Steps that may take time (delay=), honoured with asyncpg's timeouts: those answered through Connection._run.
+    # Steps that may take time (delay=), honoured with asyncpg's timeouts: those answered through Connection._exchange.
     timed: ClassVar[frozenset[str]] = frozenset(SPECS) - {"connect", "acquire", "release", "close", "terminate"}
 
     # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...);

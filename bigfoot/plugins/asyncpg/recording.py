@@ -206,8 +206,7 @@ class RecordingConnection(Connection):
         self._recorder = recorder_of(plugin)
         self._transactions: list[Any] = []
 
-    async def _run(self, method: str, fields: dict[str, Any]) -> Any:
-        self._check_usable()
+    async def _perform(self, method: str, fields: dict[str, Any]) -> Any:
         entry = self._recorder.start(self._session, method, fields)
         self._busy = True
         try:

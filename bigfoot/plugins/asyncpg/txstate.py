@@ -46,6 +46,9 @@ class Statement(NamedTuple):
 
 
 OTHER = Statement("other")
+PLAIN = (OTHER,)
+"""What ``statements()`` gives for one statement that is not transaction control, always this same tuple: running it
+changes no transaction state, which the fake connection tells by identity on every call."""
 _EXITS = frozenset({"commit", "rollback"})
 
 
@@ -86,14 +89,14 @@ def _classify(parts: list[tuple[str, str]]) -> Statement:
     return OTHER
 
 
-def statements(sql: Any) -> list[Statement]:
-    """The statements of ``sql``, in order; a text with none (only comments, say) gives an empty list."""
+def statements(sql: Any) -> tuple[Statement, ...]:
+    """The statements of ``sql``, in order; a text with none (only comments, say) gives an empty tuple."""
     if not isinstance(sql, str):
-        return [OTHER]
+        return PLAIN
     # Code under test sends the same few texts again and again: each is read once (a bounded memo).
     known = _read.get(sql)
     if known is not None:
-        return list(known)
+        return known
     found: list[Statement] = []
     current: list[tuple[str, str]] = []
     for token in tokens(sql):
@@ -105,9 +108,10 @@ def statements(sql: Any) -> list[Statement]:
             current.append(token)
     if current:
         found.append(_classify(current))
+    read = PLAIN if found == [OTHER] else tuple(found)
     if len(_read) < 4096:
-        _read[sql] = tuple(found)
-    return found
+        _read[sql] = read
+    return read
 
 
 _read: dict[str, tuple[Statement, ...]] = {}
@@ -156,7 +160,8 @@ class ServerTransaction:
     def ran(self, sent: Sequence[Statement]) -> None:
         """The server ran every statement of ``sent``."""
         for statement in sent:
-            self._apply(statement)
+            if statement is not OTHER:  # a statement that is not transaction control changes nothing here
+                self._apply(statement)
 
     def refused(self, sent: Sequence[Statement], at: int) -> None:
         """The aborted block refused ``sent[at]``: what came before it ran."""
