@@ -160,3 +160,16 @@ def test_a_row_holding_what_has_no_literal_becomes_any() -> None:
     writer = Writer()
     assert writer.answer("fetch", [Record({"a": object()})]) == "ANY"
     assert writer.answer("fetchrow", Record({"a": object()})) == "ANY"
+
+
+def test_a_connection_the_server_closed_is_scripted_with_connection_lost() -> None:
+    from bigfoot.plugins.asyncpg import connection_lost
+    from bigfoot.plugins.asyncpg.codegen import raised_literal
+
+    for reason in ("terminating connection due to administrator command", ""):
+        code = raised_literal(Writer(), "", connection_lost(reason))
+        assert code == f"connection_lost({reason!r})"
+        again = eval(code, {"connection_lost": connection_lost})
+        assert type(again) is asyncpg.ConnectionDoesNotExistError and str(again) == str(connection_lost(reason))
+    other = asyncpg.ConnectionDoesNotExistError("something else")
+    assert raised_literal(Writer(), "", other).startswith("postgres_error(")

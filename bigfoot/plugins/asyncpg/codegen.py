@@ -18,6 +18,7 @@ import asyncpg
 
 from ..._recording import RecordedCode
 from ..._render import is_masked
+from .faults import LOST_MESSAGE
 from .steps import SPECS
 
 if TYPE_CHECKING:
@@ -300,10 +301,20 @@ def error_literal(writer: Writer, prefix: str, exc: BaseException) -> str:
     return f"{prefix}postgres_error({', '.join(arguments)})"
 
 
+def raised_literal(writer: Writer, prefix: str, exc: BaseException) -> str:
+    """What a step raises: ``connection_lost(...)`` when the server closed the connection during the call (with the
+    reason the server gave), else ``postgres_error(...)``."""
+    text = str(exc)
+    if isinstance(exc, asyncpg.ConnectionDoesNotExistError) and text.startswith(LOST_MESSAGE):
+        reason = text[len(LOST_MESSAGE) :].removeprefix(": ")
+        return f"{prefix}connection_lost({writer.value(reason)})"
+    return error_literal(writer, prefix, exc)
+
+
 def _step(writer: Writer, prefix: str, entry: Entry) -> str:
     arguments = [repr(entry.method)]
     if entry.raises is not None:
-        arguments.append(f"raises={error_literal(writer, prefix, entry.raises)}")
+        arguments.append(f"raises={raised_literal(writer, prefix, entry.raises)}")
     elif SPECS[entry.method].convert is not None:
         arguments.append(f"returns={writer.answer(entry.method, entry.returns)}")
     return f".expect({', '.join(arguments)})"

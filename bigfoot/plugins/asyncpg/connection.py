@@ -292,8 +292,15 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             # Without arguments asyncpg uses the simple protocol and never counts parameters.
             self._check_timeout({"timeout": timeout})
             self._check_query(query, cached=False)
+            sent = statements(query)
+            if not sent:
+                # Only comments or nothing: the server answers that the query was empty, with no status, and
+                # asyncpg fails decoding the status it lacks. Nothing ran; the connection and its transaction are
+                # as they were.
+                self._check_usable()
+                raise AttributeError("'NoneType' object has no attribute 'decode'")
             fields = given({"query": query, "args": [], "timeout": timeout})
-            status = await self._exchange("execute", fields, statements(query))
+            status = await self._exchange("execute", fields, sent)
         return status
 
     @logs_queries()

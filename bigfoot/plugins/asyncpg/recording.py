@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +112,12 @@ class Recorder:
         """The real call raised: a server error is part of the script; anything else was never the server's answer.
 
         asyncpg raises some PostgresError subclasses itself (a DataError for an argument it cannot encode); only the
-        server's errors carry a severity.
+        server's errors carry a severity. The server closing the connection during the call is its answer too
+        (``connection_lost()`` scripts it).
         """
-        if isinstance(exc, asyncpg.PostgresError) and getattr(exc, "severity", None):
+        if isinstance(exc, asyncpg.ConnectionDoesNotExistError) or (
+            isinstance(exc, asyncpg.PostgresError) and getattr(exc, "severity", None)
+        ):
             entry.raises = exc
             entry.done = True
         else:
@@ -186,7 +190,7 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
         rest.pop("query")
         return await real.copy_from_query(query, *rest.pop("args", []), **rest)
     if method in ("add_listener", "remove_listener"):
-        return await getattr(real, method)(fields["channel"], fields["callback"])
+        return await getattr(real, method)(fields["channel"], con._listener_for(fields["callback"]))
     if method == "reset":
         return await real.reset(**fields)
     if method in ("set_type_codec", "reset_type_codec", "set_builtin_type_codec"):
@@ -198,21 +202,43 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
 class RecordingConnection(Connection):
     """The fake connection, answered by a real one: every call that reaches the server is logged."""
 
-    __slots__ = ("_real", "_recorder", "_transactions")
+    __slots__ = ("_real", "_recorder", "_transactions", "_callbacks")
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session, real: Any) -> None:
         super().__init__(plugin, session)
         self._real = real
         self._recorder = recorder_of(plugin)
         self._transactions: list[Any] = []
+        self._callbacks: dict[Any, Any] = {}
 
     async def _perform(self, method: str, fields: dict[str, Any]) -> Any:
         entry = self._recorder.start(self._session, method, fields)
         self._busy = True
         try:
             return await self._recorder.run(entry, perform(self, method, fields))
+        except asyncpg.ConnectionDoesNotExistError:
+            self._lost()  # the server went away during the call, as the fake does when the script says so
+            raise
         finally:
             self._busy = False
+
+    def _listener_for(self, callback: Any) -> Any:
+        """What the real connection calls for ``callback``: the callback, given this connection instead of the real
+        one, as the fake hands it over. The same wrapper every time, so that removing the listener finds it."""
+        wrapper = self._callbacks.get(callback)
+        if wrapper is None:
+            if inspect.iscoroutinefunction(callback):
+
+                async def wrapper(_real: Any, pid: int, channel: str, payload: str) -> Any:
+                    return await callback(self, pid, channel, payload)
+
+            else:
+
+                def wrapper(_real: Any, pid: int, channel: str, payload: str) -> Any:
+                    return callback(self, pid, channel, payload)
+
+            self._callbacks[callback] = wrapper
+        return wrapper
 
     async def close(self, *, timeout: float | None = NONE) -> None:
         if self._closed:
@@ -266,6 +292,11 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
     try:
         with outside_sandbox():
             real = await call.patch.original(**_real_arguments(call, target, ADDRESS))
+    except asyncpg.PostgresError as exc:
+        # The target was checked when the run began: a server error now answers what the code passed (a setting the
+        # server refuses in server_settings=), and the script raises it at connect.
+        recorder.fail(entry, exc)
+        raise
     except BaseException:
         recorder.drop(entry)  # the recording DSN's failure, not the code's
         raise

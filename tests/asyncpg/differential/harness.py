@@ -116,7 +116,7 @@ class Database:
 
     async def connect(self, **settings: Any) -> Any:
         """``asyncpg.connect()`` with the fixture's parameters; its transaction state is observed after each attempt."""
-        conn = await asyncpg.connect(**self.params, **settings)
+        conn = await asyncpg.connect(**{**self.params, **settings})
         self.connections.append(conn)
         return conn
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from . import (  # noqa: F401  (each module registers its scenarios)
+    scenarios_connection,
     scenarios_errors,
+    scenarios_queries,
+    scenarios_transactions,
     scenarios_types,
 )
 from .harness import SCENARIOS, check
