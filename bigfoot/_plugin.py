@@ -61,6 +61,9 @@ class BasePlugin:
     timed: ClassVar[bool | frozenset[str]] = False
     """Whether the plugin's calls can take time: True for all its steps, or the step names that may have ``delay=``
     (the plugin honours it on those); a ``delay=`` anywhere else is refused when scripted."""
+    handle_class: ClassVar[type[SessionHandle]] = SessionHandle
+    """The class of the handles ``new_session()`` returns: a ``SessionHandle`` subclass may add the plugin's own
+    helpers for common shapes of a script, each scripting its steps with ``SessionHandle._expect_at``."""
 
     def __init__(self, verifier: StrictVerifier) -> None:
         verifier._register_plugin(self)
@@ -133,7 +136,7 @@ class BasePlugin:
         """Queue a new session script and return its handle. Sessions are taken first in, first out."""
         session = Session(self, len(self._sessions) + 1)
         self._sessions.append(session)
-        return SessionHandle(session, self.step_specs)
+        return self.handle_class(session, self.step_specs)
 
     # -- the call path -------------------------------------------------------------------------------------------
 

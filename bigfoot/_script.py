@@ -11,6 +11,9 @@ from ._render import location
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from types import FrameType
+
+    from typing_extensions import Self
 
     from ._plugin import BasePlugin
 
@@ -264,7 +267,7 @@ class SessionHandle:
         times: int = 1,
         delay: float | None = None,
         **options: Any,
-    ) -> SessionHandle:
+    ) -> Self:
         """Append a step: the next call on this session must be ``method``.
 
         ``returns`` is what the call gives back (omit it for methods that return None); ``raises`` is an exception
@@ -273,6 +276,25 @@ class SessionHandle:
         ``returns=bigfoot.answer(function)`` computes the answer from the call's fields when the call arrives.
         ``delay=`` is how long the call takes, in seconds, for plugins whose calls take time. Other keywords are
         the step's own options, which its plugin defines and checks (asyncpg's ``prepare`` takes ``parameters=``).
+        """
+        return self._expect_at(sys._getframe(1), method, returns, raises, required, times, delay, options)
+
+    def _expect_at(
+        self,
+        frame: FrameType,
+        method: str,
+        returns: Any,
+        raises: BaseException | type[BaseException] | None,
+        required: bool,
+        times: int,
+        delay: float | None,
+        options: dict[str, Any],
+    ) -> Self:
+        """``expect()``, with the steps scripted at ``frame``'s current line instead of the caller's.
+
+        For a plugin's helpers that script several steps for the test (a handle subclass, see
+        ``BasePlugin.handle_class``): they pass the test's frame, so every step points at the test's line as a
+        written-out ``expect()`` would, never at the helper's.
         """
         spec = self._specs.get(method) if type(method) is str else None
         if spec is None:
@@ -307,7 +329,6 @@ class SessionHandle:
                 returns = convert(returns)
             except TypeError as exc:
                 raise TypeError(f"expect({method!r}): {exc}") from None
-        frame = sys._getframe(1)
         session = self._session
         steps = session.steps
         for _ in range(times):

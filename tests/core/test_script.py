@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import pytest
 
-from bigfoot import NOT_GIVEN, StepSpec, StrictVerifier
+from bigfoot import NOT_GIVEN, SessionHandle, StepSpec, StrictVerifier
 
 from .subprocess_plugin import SubprocessPlugin
 
@@ -213,3 +213,38 @@ def test_sessions_are_taken_first_in_first_out_and_report_it(
     plugin.assert_run(popenargs=[["x"]])
     plugin.assert_run(popenargs=[["y"]])
     verifier.verify_all()  # the third session is optional
+
+
+# -- a plugin's own script helpers: handle_class and _expect_at ---------------------------------------------------
+
+
+class PipelineHandle(SessionHandle):
+    """A helper a plugin might offer: a command and its wait, two steps in one call."""
+
+    __slots__ = ()
+
+    def run_and_wait(self, result: subprocess.CompletedProcess[str]) -> PipelineHandle:
+        frame = sys._getframe(1)
+        self._expect_at(frame, "run", result, None, True, 1, None, {})
+        return self._expect_at(frame, "wait", 0, None, True, 1, None, {})
+
+
+class PipelinePlugin(WiderSubprocessPlugin):
+    handle_class = PipelineHandle
+
+
+def test_a_plugins_handle_class_scripts_at_the_tests_line(verifier: StrictVerifier) -> None:
+    plugin = PipelinePlugin(verifier)
+    result = done("make")
+    line = line_of_next_statement()
+    helped = plugin.new_session().run_and_wait(result)  # type: ignore[attr-defined]
+    written = plugin.new_session().expect("run", returns=result).expect("wait", returns=0)
+    assert type(helped) is PipelineHandle and type(written) is PipelineHandle
+    assert [(s.method, s.returns, s.position, s.location) for s in helped.steps] == [
+        ("run", result, 1, f"tests/core/test_script.py:{line}"),
+        ("wait", 0, 2, f"tests/core/test_script.py:{line}"),
+    ]
+    assert [(s.method, s.returns, s.position, s.location) for s in written.steps] == [
+        ("run", result, 1, f"tests/core/test_script.py:{line + 1}"),
+        ("wait", 0, 2, f"tests/core/test_script.py:{line + 1}"),
+    ]

@@ -6,8 +6,9 @@ Importing this package registers the plugin (``bigfoot.asyncpg_mock``) but does 
 Where things are: ``plugin`` (scripting, the call path, assertion helpers), ``steps`` (step names and the shape of
 their answers), ``interception`` (what ``asyncpg.connect``/``create_pool`` do inside a sandbox), ``connection``,
 ``pool``, ``transaction``, ``prepared``, ``cursor`` and ``record`` (the fakes), ``placeholders`` (counting ``$n``),
-``described`` (what the server describes, scripted as step options), ``defaults`` (parameter defaults), ``resource``
-(objects tied to a connection), ``secrets`` (masking).
+``described`` (what the server describes, scripted as step options), ``scripting`` (helpers for common shapes of a
+script: transaction blocks, pool shortcuts), ``defaults`` (parameter defaults), ``resource`` (objects tied to a
+connection), ``secrets`` (masking).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from ..._registry import register_plugin
 from .secrets import SECRET_FIELDS, mask_dsn
 
 if TYPE_CHECKING:
-    from .plugin import AsyncpgPlugin, connection_lost, pg_type, postgres_error
+    from .plugin import AsyncpgPlugin, AsyncpgSessionHandle, connection_lost, pg_type, postgres_error
 
-__all__ = ["AsyncpgPlugin", "connection_lost", "pg_type", "postgres_error"]
+__all__ = ["AsyncpgPlugin", "AsyncpgSessionHandle", "connection_lost", "pg_type", "postgres_error"]
 
 REGISTRATION = register_plugin(
     "bigfoot.plugins.asyncpg.plugin:AsyncpgPlugin",

@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import asyncpg
 
@@ -19,14 +20,15 @@ from ..._notgiven import NOT_GIVEN
 from ..._patching import InterceptedCall
 from ..._plugin import BasePlugin
 from ..._recording import RecordedCode
-from ..._script import StepSpec
+from ..._script import SessionHandle, StepSpec
 from ..._timeline import Interaction, Source
 from ..._verifier import StrictVerifier
-from . import interception, rows
+from . import interception, rows, scripting
 from .connection import Connection
 from .described import pg_type
 from .faults import connection_lost, log_message
 from .pool import Pool
+from .scripting import AsyncpgSessionHandle
 from .signature_defaults import FIELD_DEFAULTS
 from .steps import RECORDED_ONLY, SPECS
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 
-__all__ = ["AsyncpgPlugin", "connection_lost", "pg_type", "postgres_error"]
+__all__ = ["AsyncpgPlugin", "AsyncpgSessionHandle", "connection_lost", "pg_type", "postgres_error"]
 
 
 def postgres_error(
@@ -115,6 +117,8 @@ class AsyncpgPlugin(BasePlugin):
     field_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = FIELD_DEFAULTS
     # Steps that may take time (delay=), honoured with asyncpg's timeouts: those answered through Connection._exchange.
     timed: ClassVar[frozenset[str]] = frozenset(SPECS) - {"connect", "acquire", "release", "close", "terminate"}
+    handle_class: ClassVar[type[SessionHandle]] = AsyncpgSessionHandle
+    """``new_session()`` returns an ``AsyncpgSessionHandle``: ``expect()``, and ``transaction()`` for a block."""
 
     # One interaction source per step, for the generic form verifier.assert_interaction(plugin.fetch, ...);
     # BasePlugin.__getattr__ makes them on first use.
@@ -200,6 +204,35 @@ class AsyncpgPlugin(BasePlugin):
     def always_real(cls) -> Iterable[FunctionType]:
         """``asyncpg.Pool._get_new_connection``: a real pool, made outside bigfoot, always opens real connections."""
         return interception.always_real()
+
+    # -- scripting ------------------------------------------------------------------------------------------------
+
+    def new_session(self) -> AsyncpgSessionHandle:
+        """Queue a new session script and return its handle. Sessions are taken first in, first out.
+
+        Each ``asyncpg.connect()`` and each pool checkout takes the next one. The handle scripts steps with
+        ``expect()`` and transaction blocks with ``transaction()``.
+        """
+        return cast(AsyncpgSessionHandle, super().new_session())
+
+    def pool_call(
+        self,
+        method: str,
+        returns: Any = NOT_GIVEN,
+        raises: BaseException | type[BaseException] | None = None,
+        delay: float | None = None,
+        **options: Any,
+    ) -> AsyncpgSessionHandle:
+        """Queue the session of one pool shortcut, ``pool.fetch(...)``, ``pool.execute(...)`` and the like.
+
+        A shortcut checks a connection out, makes one call and releases it, so the session is three steps:
+        ``acquire``, then ``method`` with ``returns``, ``raises``, ``delay`` and the step's options as ``expect()``
+        takes them, then ``release`` -- the same steps, at the same line, as
+        ``new_session().expect("acquire").expect(method, ...).expect("release")``. ``method`` is one of the pool's
+        shortcuts (``execute``, ``executemany``, ``fetch``, ``fetchrow``, ``fetchval``, ``fetchmany`` and the
+        ``copy_*`` methods). Returns the session's handle.
+        """
+        return scripting.pool_call(self, sys._getframe(1), method, returns, raises, delay, options)
 
     def open_connection(self, fields: dict[str, Any]) -> Connection:
         """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
