@@ -16,7 +16,7 @@ from ._sandbox import ACTIVE, Sandbox
 from .errors import NoActiveVerifierError
 
 if TYPE_CHECKING:
-    from types import TracebackType
+    from types import FrameType, TracebackType
 
     from ._registry import Registration
     from ._verifier import StrictVerifier
@@ -66,7 +66,7 @@ class BigfootModule(ModuleType):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        _close_innermost(exc)
+        _close_innermost(exc, sys._getframe(1))
 
     async def __aenter__(self) -> StrictVerifier:
         verifier = current_verifier("`async with bigfoot:`")
@@ -75,14 +75,15 @@ class BigfootModule(ModuleType):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        _close_innermost(exc)
+        _close_innermost(exc, sys._getframe(1))
 
 
-def _close_innermost(exc: BaseException | None) -> None:
+def _close_innermost(exc: BaseException | None, frame: FrameType) -> None:
     # Each task runs in its own copy of the context, so the innermost sandbox seen here is the one this block opened,
-    # whatever other tasks entered or left in between.
+    # whatever other tasks entered or left in between; unless the block is ending outside its own context, in an
+    # abandoned coroutine that the garbage collector is finalizing (see Sandbox._left_by_its_opener).
     sandbox = ACTIVE.get()
-    if sandbox is not None:
+    if sandbox is not None and sandbox._left_by_its_opener(frame, exc):
         sandbox.close(exc)
 
 

@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 _lock = _thread.allocate_lock()
 _depth = 0
 _installed: dict[str, FunctionPatch] = {}
-"""The patches in place, by key: the swapped-in bodies find their patch here."""
+"""The patches in place, by key."""
+_known: dict[str, FunctionPatch] = {}
+"""Every patch installed since the process started, by key: the swapped-in bodies find their patch here. A body can
+start after its patch was removed (a coroutine of ``asyncpg.connect`` made inside a sandbox and first awaited after the
+last sandbox closed), and must still find the original it runs or the sandbox that refuses it."""
 
 
 class InterceptedCall:
@@ -165,7 +169,7 @@ class FunctionPatch:
         func.__code__, func.__defaults__, func.__kwdefaults__ = self._replacement
         # Introspection inside the sandbox still sees the real signature.
         func.__signature__ = self.signature  # type: ignore[attr-defined]
-        _installed[self.key] = self
+        _installed[self.key] = _known[self.key] = self
 
     def uninstall(self) -> None:
         func = self.func
@@ -178,8 +182,8 @@ class FunctionPatch:
 
 
 def installed(key: str) -> FunctionPatch:
-    """The installed patch whose swapped-in body is running."""
-    return _installed[key]
+    """The patch whose swapped-in body is running (installed now, or when the body's call was made)."""
+    return _known[key]
 
 
 def acquire() -> None:

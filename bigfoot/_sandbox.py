@@ -78,7 +78,7 @@ class Sandbox:
     Entering gives the verifier. A sandbox is entered once; ask ``verifier.sandbox()`` for another.
     """
 
-    __slots__ = ("verifier", "_token", "_state", "_file", "_line")
+    __slots__ = ("verifier", "_token", "_state", "_file", "_line", "_opener")
 
     def __init__(self, verifier: StrictVerifier, frame: FrameType | None) -> None:
         self.verifier = verifier
@@ -88,6 +88,7 @@ class Sandbox:
         # Only the file and line are kept; the text is made if a message needs it.
         self._file = frame.f_code.co_filename if frame is not None else "?"
         self._line = frame.f_lineno if frame is not None else 0
+        self._opener = id(frame)  # which frame opened it: see _left_by_its_opener
 
     @property
     def closed(self) -> bool:
@@ -146,6 +147,17 @@ class Sandbox:
     def _mark_surfaced(self, exc: BaseException) -> None:
         """An unmocked-call error that left the block reached the test: verification need not report it again."""
         mark_surfaced(self.verifier, exc)
+
+    def _left_by_its_opener(self, frame: FrameType, exc: BaseException | None) -> bool:
+        """Whether the ``with bigfoot:`` block of ``frame``, ending with ``exc``, may close this sandbox.
+
+        Not when the block is in a coroutine or generator that the garbage collector is finalizing (it ends with
+        ``GeneratorExit``) and another frame opened this sandbox: an abandoned task's block then ends in whatever
+        context the collector happens to run in, and the sandbox found there is another test's, which would be closed
+        in the middle of its code. (A sandbox entered through an exit stack inside a generator that is closed stays
+        open until the runner closes it at the end of the test.)
+        """
+        return self._opener == id(frame) or not isinstance(exc, GeneratorExit)
 
     def refuse_closed(self, called: str) -> InvalidStateError:
         """The error for a call of ``called`` that reached this sandbox after it closed, saying how to fix it."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import sys
 import unittest
 from typing import Any
@@ -18,9 +19,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bigfoot import StrictVerifier, UnmockedInteractionError, UnusedMocksError
+import bigfoot
+from bigfoot import InvalidStateError, StrictVerifier, UnmockedInteractionError, UnusedMocksError
+from bigfoot._current import install, uninstall
 from bigfoot._patching import depth
-from bigfoot._sandbox import close_open
+from bigfoot._sandbox import ACTIVE, close_open
 from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 pytest_plugins = ["pytester"]
@@ -235,3 +238,76 @@ def test_close_open_closes_only_that_verifiers_sandboxes(verifier: StrictVerifie
     assert close_open(verifier) == 0
     theirs.close()
     assert depth() == 0
+
+
+def test_a_task_made_inside_the_sandbox_that_first_runs_after_the_last_one_closed_is_refused(
+    verifier: StrictVerifier,
+) -> None:
+    # The task's coroutine is asyncpg.connect's swapped-in body; it starts when the patches are already removed.
+    async def main() -> None:
+        with verifier.sandbox():
+            task = asyncio.create_task(asyncpg.connect(host="late.invalid"))
+        assert depth() == 0
+        with pytest.raises(InvalidStateError, match="sandbox has closed"):
+            await task
+
+    contextvars.Context().run(asyncio.run, main())
+    verifier.verify_all()
+
+
+def test_a_call_made_outside_every_sandbox_that_starts_after_the_last_one_closed_reaches_asyncpg(
+    verifier: StrictVerifier,
+) -> None:
+    with verifier.sandbox():
+        # Made outside the sandbox (another context) while it is open: the swapped-in body, run later.
+        pending = contextvars.Context().run(asyncpg.connect, connection_class=int)
+    with pytest.raises(asyncpg.InterfaceError, match="connection_class is expected to be a subclass"):
+        asyncio.run(pending)  # asyncpg's own check of the argument, before any connection attempt
+    verifier.verify_all()
+
+
+def test_an_abandoned_task_finalized_during_another_test_leaves_that_tests_sandbox_open() -> None:
+    # A task left pending inside `async with bigfoot:` on a loop closed without cancelling it; its coroutine is
+    # finalized by the garbage collector later, in whatever context the collector runs: here, inside another test's
+    # sandbox, whose code must go on talking to its fakes.
+    def abandoning_test() -> None:
+        verifier = StrictVerifier()
+        token = install(verifier)
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(lambda loop, context: None)  # "Task was destroyed but it is pending": on purpose
+
+        async def forever() -> None:
+            async with bigfoot:
+                await asyncio.Event().wait()
+
+        async def main() -> None:
+            asyncio.get_running_loop().create_task(forever())
+            await asyncio.sleep(0)
+
+        try:
+            loop.run_until_complete(main())
+        finally:
+            loop.close()
+            assert close_open(verifier) == 1
+            uninstall(token)
+
+    def later_test() -> None:
+        verifier = StrictVerifier()
+        token = install(verifier)
+        try:
+            with bigfoot:
+                gc.collect()  # finalizes the abandoned task's coroutine, and its `async with bigfoot:`
+                assert ACTIVE.get() is not None and not ACTIVE.get().closed  # type: ignore[union-attr]
+                assert depth() == 1
+            assert depth() == 0
+        finally:
+            uninstall(token)
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        contextvars.Context().run(abandoning_test)
+        contextvars.Context().run(later_test)
+    finally:
+        if enabled:
+            gc.enable()
