@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _registry
 from ._notgiven import NOT_GIVEN
+from ._secrets import held_repr, seal
 
 if TYPE_CHECKING:
     from ._plugin import BasePlugin
@@ -37,6 +38,15 @@ _known: dict[str, FunctionPatch] = {}
 """Every patch installed since the process started, by key: the swapped-in bodies find their patch here. A body can
 start after its patch was removed (a coroutine of ``asyncpg.connect`` made inside a sandbox and first awaited after the
 last sandbox closed), and must still find the original it runs or the sandbox that refuses it."""
+
+
+class Arguments(dict[str, Any]):
+    """What an intercepted call passed, by parameter name; its repr masks secrets (see ``bigfoot._secrets``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<arguments {held_repr({name: value for name, value in self.items() if value is not NOT_GIVEN})}>"
 
 
 class InterceptedCall:
@@ -66,7 +76,9 @@ class InterceptedCall:
                 fields.update(value)
             else:
                 fields[name] = value
-        return fields
+        # Here a call's arguments become recorded fields: a value holding a secret becomes a Secret, equal to it and
+        # shown masked (see bigfoot._secrets). value() and passed keep the real ones, for the real library.
+        return seal(fields)
 
     def value(self, name: str) -> Any:
         """The argument ``name``: what was passed, or the real function's default."""
@@ -92,6 +104,10 @@ class InterceptedCall:
             elif value is not NOT_GIVEN:
                 kwargs[name] = value
         return patch.original(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        # A traceback's locals show the call this way: secrets masked.
+        return f"<bigfoot intercepted call {self.patch.name}({held_repr(self.fields())})>"
 
 
 class FunctionPatch:
@@ -153,12 +169,20 @@ class FunctionPatch:
             else:
                 params.append(f"{param.name}=_NG")
         # The body runs with the patched function's globals, so it may only use builtins and its own locals.
-        # locals() is evaluated before any other local exists: it holds exactly the parameters.
+        # locals() is evaluated before any other local exists: it holds exactly the parameters. They are copied into
+        # an Arguments, whose repr masks secrets, and deleted: no frame of the call then holds a password the caller
+        # passed where a traceback's locals or a debugger would show it.
+        names = list(self.signature.parameters)
+        held = "bigfoot_arguments"
+        while held in names:
+            held += "_"
         target = "route" if self.handler is not None else "await_outside" if is_async else "run_outside"
-        call = f'__import__("bigfoot._sandbox", None, None, ("{target}",)).{target}({self.key!r}, locals())'
+        call = f'__import__("bigfoot._sandbox", None, None, ("{target}",)).{target}({self.key!r}, {held})'
         name = self.func.__name__
         head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
-        source = f"{head}\n    return {'await ' if is_async else ''}{call}\n"
+        capture = f'{held} = __import__("bigfoot._patching", None, None, ("Arguments",)).Arguments(locals())'
+        forget = f"    del {', '.join(names)}\n" if names else ""
+        source = f"{head}\n    {capture}\n{forget}    return {'await ' if is_async else ''}{call}\n"
         namespace: dict[str, Any] = {"_NG": NOT_GIVEN}
         exec(compile(source, f"<bigfoot interception of {self.key}>", "exec"), namespace)
         built: FunctionType = namespace[name]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 from ._omittable import omittable
-from ._render import bullet_list, call_args
+from ._render import SHOWN_NOTE, bullet_list, call_args, masked_note
 from ._script import Answer, Session, SessionHandle, Step, StepSpec
 from ._timeline import Interaction, Source
 from .errors import UnmockedInteractionError
@@ -147,7 +147,7 @@ class BasePlugin:
             hint = f"{self.hint_prefix()}new_session(){spec.hint(fields)}"
             raise self.unmocked(
                 f"Unmocked call: {self.called_name(method)}({call_args(fields)}), but no session is queued.\n"
-                f"Script one before the code runs:\n{bullet_list([hint])}",
+                f"Script one before the code runs:\n{bullet_list([hint])}{masked_note([fields], SHOWN_NOTE)}",
                 method,
                 fields,
                 None,
@@ -173,7 +173,8 @@ class BasePlugin:
         hint = self.step_specs[method].hint(fields)
         raise self.unmocked(
             f"Unmocked call: {called}({call_args(fields)}) on session #{session.number}, {problem}.\n"
-            f"If the call is right, script it at that point of session #{session.number}:\n{bullet_list([hint])}",
+            f"If the call is right, script it at that point of session #{session.number}:\n{bullet_list([hint])}"
+            f"{masked_note([fields], SHOWN_NOTE)}",
             method,
             fields,
             session.number,

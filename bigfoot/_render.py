@@ -33,9 +33,13 @@ def is_masked(name: str, value: Any) -> bool:
     return masked_repr(value) != repr(value)
 
 
-def masked_note(fields: Iterable[Mapping[str, Any]]) -> str:
-    """``MASK_NOTE`` on a line of its own when any of ``fields`` shows a masked secret, else nothing."""
-    return f"\n{MASK_NOTE}" if any(is_masked(name, value) for each in fields for name, value in each.items()) else ""
+SHOWN_NOTE = "(Masked secrets show as '***'; bigfoot never shows their values.)"
+"""Said after a call that shows a masked secret when there is nothing to paste."""
+
+
+def masked_note(fields: Iterable[Mapping[str, Any]], note: str = MASK_NOTE) -> str:
+    """``note`` on a line of its own when any of ``fields`` shows a masked secret, else nothing."""
+    return f"\n{note}" if any(is_masked(name, value) for each in fields for name, value in each.items()) else ""
 
 
 def call_args(fields: Mapping[str, Any]) -> str:

@@ -124,14 +124,25 @@ def seal_value(name: str, value: Any) -> Any:
         return value
     if name in secret_fields():
         return Secret(value, repr(MASK))
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         masked = mask_text(value)
         return value if masked == value else Secret(value, repr(masked))
-    if kind is bytes or kind is dict:
+    try:
         shown = masked_repr(value)
-        return value if shown == repr(value) else Secret(value, shown)
-    return value
+        plain = repr(value)
+    except Exception:  # a value without a repr cannot show its secret either
+        return value
+    return value if shown == plain else Secret(value, shown)
+
+
+def held_repr(fields: dict[str, Any]) -> str:
+    """``a=1, password=<masked '***'>``: arguments as the repr of an object holding them shows them."""
+    return ", ".join(f"{name}={_held(name, value)}" for name, value in fields.items())
+
+
+def _held(name: str, value: Any) -> str:
+    sealed = seal_value(name, value)
+    return repr(sealed) if type(sealed) is Secret else masked_repr(value)
 
 
 def seal(fields: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,10 @@ import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._omittable import omittable
-from ._render import bullet_list, call_args, field_diff, is_masked
+from ._render import bullet_list, call_args, field_diff, masked_note
 from ._sandbox import Sandbox
 from ._script import Step
+from ._secrets import seal
 from ._timeline import Interaction, Source, Timeline
 from .errors import (
     InteractionMismatchError,
@@ -136,7 +137,7 @@ class StrictVerifier:
         __tracebackhide__ = True
         if self.record_target is not None:
             # Record mode enforces nothing: the test's assertions are what the recording will write for it.
-            return Interaction(source, expected, None)
+            return Interaction(source, seal(expected), None)
         args = expected.get("args")
         if type(args) is tuple:
             expected["args"] = list(args)
@@ -151,7 +152,9 @@ class StrictVerifier:
             interaction = timeline.earliest_unasserted()
             cursor = timeline._cursor
         if interaction is None or interaction.source is not source or not _same(expected, interaction.fields):
-            self._check(source, expected, interaction)
+            # Not a plain match: from here on, and in the error about to be raised, an expected secret is held
+            # masked. ``expected`` is the assertion helper's own dict, so its frame shows the masked values too.
+            self._check(source, seal(expected), interaction)
             assert interaction is not None
         interaction.asserted = True
         timeline._cursor = cursor + 1  # the earliest unasserted one was at the cursor: it is now past it
@@ -174,7 +177,7 @@ class StrictVerifier:
             raise InteractionMismatchError(
                 f"{asked} does not match the earliest unasserted interaction, which is a "
                 f"{interaction.source.name} ({interaction.where}):\n"
-                f"{bullet_list([interaction.assertion_line()])}\n{_ORDER_HINT}",
+                f"{bullet_list([interaction.assertion_line()])}{masked_note([interaction.fields])}\n{_ORDER_HINT}",
                 method=source.name,
                 expected=expected,
                 actual=interaction,
@@ -184,7 +187,8 @@ class StrictVerifier:
             raise InteractionMismatchError(
                 f"{asked} does not match the earliest unasserted interaction "
                 f"({source.name}, {interaction.where}):\n{bullet_list(problems)}\n"
-                f"It was recorded as:\n{bullet_list([interaction.assertion_line()])}",
+                f"It was recorded as:\n{bullet_list([interaction.assertion_line()])}"
+                f"{masked_note([expected, interaction.fields])}",
                 method=source.name,
                 expected=expected,
                 actual=interaction,
@@ -200,11 +204,7 @@ class StrictVerifier:
             missing = [name for name in missing if name not in skip]
         if missing:
             line = interaction.assertion_line()
-            note = (
-                "\n(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)"
-                if any(is_masked(name, fields[name]) for name in fields)
-                else ""
-            )
+            note = masked_note([fields])
             raise MissingAssertionFieldsError(
                 f"assert_{interaction.source.name}() left out recorded field(s): {', '.join(missing)}. "
                 f"Every field the call passed must be asserted; the complete assertion is:\n"
@@ -221,6 +221,7 @@ class StrictVerifier:
 
     def _assert_any_order(self, source: Source, expected: dict[str, Any]) -> Interaction:
         __tracebackhide__ = True
+        seal(expected)  # as in _match: an error raised here holds an expected secret masked
         candidates = [item for item in self._timeline.unasserted() if item.source is source]
         for item in candidates:
             if _same(expected, item.fields):
@@ -239,7 +240,10 @@ class StrictVerifier:
         asked = f"assert_{source.name}({call_args(expected)})"
         if candidates:
             lines = [item.assertion_line() for item in candidates]
-            message = f"{asked} matches none of the unasserted {source.name} interactions:\n{bullet_list(lines)}"
+            message = (
+                f"{asked} matches none of the unasserted {source.name} interactions:\n{bullet_list(lines)}"
+                f"{masked_note([expected, *(item.fields for item in candidates)])}"
+            )
         else:
             message = f"{asked} found no unasserted {source.name} interaction."
         raise InteractionMismatchError(message, method=source.name, expected=expected, actual=None)
@@ -274,11 +278,10 @@ class StrictVerifier:
             )
         if unasserted:
             lines = [item.assertion_line() for item in unasserted]
-            masked = any(is_masked(n, v) for item in unasserted for n, v in item.fields.items())
             sections.append(
                 f"{len(unasserted)} interaction(s) were not asserted. Assert them, in this order:\n"
                 + bullet_list(lines)
-                + ("\n(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)" if masked else "")
+                + masked_note(item.fields for item in unasserted)
             )
         if unused:
             sections.append(

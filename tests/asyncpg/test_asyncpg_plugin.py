@@ -145,10 +145,12 @@ async def test_no_session_queued(verifier: StrictVerifier, apg: AsyncpgPlugin) -
     assert str(error) == (
         "Unmocked call: asyncpg.connect(host='db', password='***'), but no session is queued.\n"
         "Script one before the code runs:\n"
-        '    bigfoot.asyncpg_mock.new_session().expect("connect", returns=None)'
+        '    bigfoot.asyncpg_mock.new_session().expect("connect", returns=None)\n'
+        "(Masked secrets show as '***'; bigfoot never shows their values.)"
     )
     assert error.method == "connect" and error.session is None and error.expected is None
-    assert error.fields == {"host": "db", "password": "hunter2"}
+    assert error.fields == {"host": "db", "password": "hunter2"}  # held masked, equal to what was passed
+    assert repr(error.fields) == "{'host': 'db', 'password': <masked '***'>}"
     assert error.hint == 'bigfoot.asyncpg_mock.new_session().expect("connect", returns=None)'
     assert verifier.interactions == []
 

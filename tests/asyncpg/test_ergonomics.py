@@ -79,7 +79,8 @@ async def test_a_password_that_differs_is_named_not_printed(verifier: StrictVeri
         "(connect, session #1):\n"
         "    password: the values differ, but both show as '***' because the value is masked\n"
         "It was recorded as:\n"
-        "    bigfoot.asyncpg_mock.assert_connect(host='db', password='***')"
+        "    bigfoot.asyncpg_mock.assert_connect(host='db', password='***')\n"
+        "(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)"
     )
     apg.assert_connect(host="db", password="hunter2")
 

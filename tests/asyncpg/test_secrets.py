@@ -8,11 +8,15 @@ or ``/`` left unencoded in the password): when in doubt, more is hidden, never l
 
 from __future__ import annotations
 
+import functools
+import pickle
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
 from bigfoot._render import mask_text, show
+from bigfoot._secrets import Secret, reveal, seal, seal_value
 
 SECRET = "Sw33p"
 
@@ -125,3 +129,56 @@ def test_the_password_asyncpg_reads_is_masked(dsn: str, monkeypatch: pytest.Monk
     assert params.password.startswith(SECRET)
     masked = mask_text(dsn)
     assert SECRET not in masked and params.password not in masked, masked
+
+
+def test_a_captured_secret_equals_its_value_and_shows_only_masked() -> None:
+    secret = Secret("Sw33p", "'***'")
+    # The secret on the right, as in an assertion's comparison (expected == recorded), and on the left.
+    assert "Sw33p" == secret and secret == "Sw33p" and secret != "other" and ANY == secret  # noqa: SIM300
+    assert {"password": "Sw33p"} == {"password": secret}  # noqa: SIM300
+    assert secret == Secret("Sw33p", "'***'") and hash(secret) == hash("Sw33p")
+    assert repr(secret) == str(secret) == "<masked '***'>"
+    assert reveal(secret) == "Sw33p" and reveal("plain") == "plain"
+    unhashable = Secret(["Sw33p"], "['***']")
+    assert hash(unhashable) == hash("['***']")
+    assert Secret(BrokenEq(), "x") != "anything"
+
+
+class BrokenEq:
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no comparison")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_a_pickled_secret_leaves_its_value_behind() -> None:
+    copy = pickle.loads(pickle.dumps(Secret("Sw33p", "'***'")))
+    assert b"Sw33p" not in pickle.dumps(copy) and repr(copy) == "<masked '***'>"
+    assert copy != "Sw33p" and copy != Secret("Sw33p", "'***'") and Secret("Sw33p", "'***'") != copy
+    assert copy == pickle.loads(pickle.dumps(copy)) and repr(reveal(copy)) == "<not sent>"
+
+
+def test_sealing_replaces_only_what_holds_a_secret() -> None:
+    partial = functools.partial(print, password="Sw33p")
+    fields = seal(
+        {
+            "host": "db",
+            "password": "Sw33p",
+            "dsn": "postgresql://u:Sw33p@h/d",
+            "connect": partial,
+            "args": [1, "x"],
+            "none": None,
+            "unprintable": Unprintable(),
+        }
+    )
+    assert fields["host"] == "db" and type(fields["host"]) is str
+    assert repr(fields["password"]) == "<masked '***'>" and fields["password"] == "Sw33p"
+    assert repr(fields["dsn"]) == "<masked 'postgresql://u:***@h/d'>"
+    assert fields["connect"] == partial and "Sw33p" not in repr(fields["connect"])
+    assert type(fields["args"]) is list and fields["none"] is None and type(fields["unprintable"]) is Unprintable
+    assert seal_value("password", fields["password"]) is fields["password"]  # sealed once
+
+
+class Unprintable:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")

@@ -166,6 +166,7 @@ def test_a_difference_hidden_by_masking_is_named_not_shown(verifier: StrictVerif
         "(run, session #1):\n"
         "    popenargs: the values differ, but both show as [['deploy', '--token=***']] because the value is masked\n"
         "It was recorded as:\n"
-        "    bigfoot.subprocess_mock.assert_run(popenargs=[['deploy', '--token=***']])"
+        "    bigfoot.subprocess_mock.assert_run(popenargs=[['deploy', '--token=***']])\n"
+        "(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)"
     )
     assert "s3cret" not in str(info.value)

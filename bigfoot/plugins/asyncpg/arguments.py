@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from ..._notgiven import NotGiven
+from ..._patching import Arguments, InterceptedCall
 
 try:
     from asyncpg.connect_utils import _parse_connect_arguments as _parse
@@ -37,14 +38,15 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
     ``server_settings``, ``target_session_attrs``... ``value(name)`` gives an argument, or asyncpg's default."""
     if _parse is None:
         return
-    arguments = {name: value(name) if name in _CONNECT else None for name in _PARSED}
-    if arguments.get("password") is None:
-        arguments["password"] = ""  # the fake reads no password file: nothing observable depends on it
+    # The arguments are held in an Arguments, whose repr masks secrets, for the traceback of an error the parser
+    # raises. The password argument is replaced by an empty one: given a password, the parser reads no other (not
+    # the DSN's, not PGPASSWORD, not a password file) and only hands it on, so what it accepts does not depend on it.
+    arguments = Arguments((name, value(name) if name in _CONNECT else None) for name in _PARSED)
+    arguments["password"] = ""
     # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
     # connect; arguments (and PG* environment variables) it has accepted once are not parsed again. The key is a
-    # digest, so no password is kept.
-    seen = repr((sorted(arguments.items()), [_environ.get(name) for name in _ENVIRONMENT]))
-    key = hashlib.sha256(seen.encode()).digest()
+    # digest, made where no frame keeps the text it digests.
+    key = _digest(arguments)
     if key in _accepted:
         return
     try:
@@ -56,6 +58,11 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
             raise
     if len(_accepted) < 1024:
         _accepted.add(key)
+
+
+def _digest(arguments: dict[str, Any]) -> bytes:
+    seen = repr((sorted(arguments.items()), [_environ.get(name) for name in _ENVIRONMENT]))
+    return hashlib.sha256(seen.encode()).digest()
 
 
 _accepted: set[bytes] = set()
@@ -83,13 +90,16 @@ _ENVIRONMENT = (
 )
 
 
-def check_pool_connect_arguments(dsn: Any, connect_kwargs: dict[str, Any]) -> None:
+def check_pool_connect_arguments(call: InterceptedCall) -> None:
     """What each connection a pool opens meets: create_pool()'s ``dsn`` and connect keywords, through the parser."""
 
     def value(name: str) -> Any:
         if name == "dsn":
-            return dsn
-        return connect_kwargs[name] if name in connect_kwargs else _CONNECT[name].default
+            return call.value("dsn")
+        connect_kwargs = call.passed.get("connect_kwargs")
+        if isinstance(connect_kwargs, dict) and name in connect_kwargs:
+            return connect_kwargs[name]
+        return _CONNECT[name].default
 
     check_connect_arguments(value)
 

@@ -64,10 +64,8 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
         # Like asyncpg's pool, the fake keeps the keywords its connections get; each checkout reads command_timeout.
         pool._connect_kwargs = {"command_timeout": call.fields().get("command_timeout")}
         # asyncpg parses the connection arguments when the pool connects (init_size connections, then checkouts).
-        extra = call.passed.get("connect_kwargs")
-        pool._check_connect = functools.partial(
-            check_pool_connect_arguments, value("dsn"), extra if isinstance(extra, dict) else {}
-        )
+        # The pool keeps the call itself, whose repr masks the password it may hold.
+        pool._check_connect = functools.partial(check_pool_connect_arguments, call)
     return pool
 
 

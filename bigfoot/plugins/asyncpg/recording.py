@@ -22,6 +22,7 @@ import asyncpg
 from ..._notgiven import given
 from ..._sandbox import outside_sandbox
 from ..._script import Session
+from ..._secrets import reveal
 from .connection import Connection
 from .defaults import NONE
 from .pool import Pool, PoolConnectionProxy
@@ -277,7 +278,7 @@ class RecordingConnection(Connection):
 
 def _real_arguments(call: InterceptedCall, target: str, dropped: frozenset[str]) -> dict[str, Any]:
     """The arguments of ``call`` for the real function: the recording DSN instead of where the code connects."""
-    kwargs = {name: value for name, value in call.fields().items() if name not in dropped}
+    kwargs = {name: reveal(value) for name, value in call.fields().items() if name not in dropped}
     kwargs["dsn"] = target
     return kwargs
 
