@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from . import _registry
+from ._secrets import SecretText
 from .errors import BigfootError
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class Recording:
 def target(option: str | None = None) -> str | None:
     """The target to record from: ``option`` (the runner's setting) or ``BIGFOOT_RECORD``; None if not recording."""
     value = option if option else os.environ.get(ENV_TARGET, "")
-    return value or None
+    return SecretText(value) if value else None  # a DSN with its password: frames that keep it show it masked
 
 
 def record_dir() -> str:

@@ -65,6 +65,19 @@ class Secret:
         return (_masked_copy, (self.shown,))
 
 
+class SecretText(str):
+    """A text that holds a secret, such as a DSN with its password: the text itself, but its repr is masked.
+
+    For values bigfoot must hand on as they are (the record and validate targets, which asyncpg connects to), so
+    that a frame holding one shows ``<masked 'postgresql://app:***@db/app'>`` in a traceback.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<masked {mask_text(str.__str__(self))!r}>"
+
+
 class _Gone:
     """The value of a Secret that went through pickling: it stayed behind."""
 

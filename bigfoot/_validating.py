@@ -16,6 +16,7 @@ import os
 from typing import TYPE_CHECKING
 
 from . import _recording, _registry
+from ._secrets import SecretText
 from .errors import ScriptValidationError
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def target(option: str | None = None, record: str | None = None) -> str | None:
     if record:
         return None
     value = option if option else os.environ.get(ENV_TARGET, "")
-    return value or None
+    return SecretText(value) if value else None  # a DSN with its password: frames that keep it show it masked
 
 
 def check_target(where: str) -> None:

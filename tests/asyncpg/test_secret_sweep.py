@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from bigfoot import BigfootError, StrictVerifier, _recording
+from bigfoot import BigfootError, BigfootTestCase, StrictVerifier, _recording
 from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 NEEDLE = "Sw" + "33p"  # every password starts with it
@@ -355,3 +355,19 @@ def test_unittest_never_shows_a_password(app: types.ModuleType, tb_locals: bool)
     assert len(result.failures) + len(result.errors) >= result.testsRun, stream.getvalue()
     assert "password='***'" in stream.getvalue()
     assert_hidden(stream.getvalue(), f"unittest's report{' with locals' if tb_locals else ''}")
+
+
+@pytest.mark.parametrize("variable", ["BIGFOOT_RECORD", "BIGFOOT_VALIDATE"])
+def test_a_target_that_fails_never_shows_its_password(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    # The record or validate target is a DSN too; it is held masked wherever a frame keeps it.
+    monkeypatch.setenv(variable, f"postgresql://app:{NEEDLE}-T@127.0.0.1:1/shop")
+
+    class Unreachable(BigfootTestCase):
+        async def test_it(self) -> None:
+            pass
+
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Unreachable)
+    stream = io.StringIO()
+    result = unittest.TextTestRunner(stream=stream, tb_locals=True).run(suite)
+    assert len(result.errors) == 1 and "cannot use 'postgresql://app:***@127.0.0.1:1/shop'" in stream.getvalue()
+    assert_hidden(stream.getvalue(), "unittest's report of a target that fails, with locals")
