@@ -423,7 +423,11 @@ def test_ten_thousand_tests_leave_nothing_behind(postgres: dict[str, str], bigfo
     del before
 
     # Memory is back where the warm-up left it.
-    end.assert_within(baseline)
+    # Coverage, when it measures the run (README's first test step), keeps data of its own as lines run; the memory
+    # check runs in the steps without it.
+    coverage = sys.modules.get("coverage")
+    if coverage is None or coverage.Coverage.current() is None:
+        end.assert_within(baseline)
 
 
 class Memory:
