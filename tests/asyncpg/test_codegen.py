@@ -173,3 +173,22 @@ def test_a_connection_the_server_closed_is_scripted_with_connection_lost() -> No
         assert type(again) is asyncpg.ConnectionDoesNotExistError and str(again) == str(connection_lost(reason))
     other = asyncpg.ConnectionDoesNotExistError("something else")
     assert raised_literal(Writer(), "", other).startswith("postgres_error(")
+
+
+def test_a_statement_description_is_written_with_type_names_where_asyncpg_knows_them() -> None:
+    from asyncpg.types import Attribute, Type
+
+    from bigfoot.plugins.asyncpg import pg_type
+    from bigfoot.plugins.asyncpg.described import attributes, parameters
+
+    level = Type(16390, "level", "enum", "pg_temp_3")
+    writer = Writer()
+    assert writer.types((pg_type("int4"), level)) == "['int4', asyncpg.types.Type(16390, 'level', 'enum', 'pg_temp_3')]"
+    columns = (Attribute("a", pg_type("text")), Attribute("b", pg_type("int8")))
+    assert writer.attributes(columns) == "{'a': 'text', 'b': 'int8'}"
+    repeated = (Attribute("a", pg_type("text")), Attribute("a", level))
+    code = writer.attributes(repeated)
+    assert code == "[('a', 'text'), ('a', asyncpg.types.Type(16390, 'level', 'enum', 'pg_temp_3'))]"
+    namespace = {"asyncpg": asyncpg}
+    assert attributes(eval(code, namespace)) == repeated
+    assert parameters(eval(writer.types((pg_type("int4"), level)), namespace)) == (pg_type("int4"), level)

@@ -18,6 +18,7 @@ import asyncpg
 
 from ..._recording import RecordedCode
 from ..._render import is_masked
+from .described import pg_type
 from .faults import LOST_MESSAGE
 from .steps import SPECS
 
@@ -174,6 +175,27 @@ class Writer:
     def _scripted_row(self, row: Any) -> str:
         return self.record(row, scripted=True) if _is_row(row) else self.inline(row)
 
+    def described_type(self, value: Any) -> str:
+        """A type the server described: its name when it is a builtin asyncpg knows, else ``asyncpg.types.Type``."""
+        try:
+            if pg_type(value.name) == value:
+                return repr(value.name)
+        except ValueError:
+            pass
+        self.imports.add("import asyncpg")
+        return f"asyncpg.types.Type({value.oid!r}, {value.name!r}, {value.kind!r}, {value.schema!r})"
+
+    def types(self, values: Any) -> str:
+        """A prepare step's ``parameters=``: the types of ``$1``, ``$2``, ..."""
+        return "[" + ", ".join(self.described_type(value) for value in values) + "]"
+
+    def attributes(self, values: Any) -> str:
+        """A prepare step's ``attributes=``: a mapping of column names to types, or pairs where names repeat."""
+        pairs = [(self.inline(value.name), self.described_type(value.type)) for value in values]
+        if len({value.name for value in values}) == len(pairs):
+            return "{" + ", ".join(f"{name}: {kind}" for name, kind in pairs) + "}"
+        return "[" + ", ".join(f"({name}, {kind})" for name, kind in pairs) + "]"
+
     def value(self, value: Any, name: str = "") -> str:
         """The literal of a field or answer: ``ANY`` for secrets and for what has no literal."""
         if name and is_masked(name, value):
@@ -317,6 +339,11 @@ def _step(writer: Writer, prefix: str, entry: Entry) -> str:
         arguments.append(f"raises={raised_literal(writer, prefix, entry.raises)}")
     elif SPECS[entry.method].convert is not None:
         arguments.append(f"returns={writer.answer(entry.method, entry.returns)}")
+    if entry.raises is None:
+        if "parameters" in entry.options:
+            arguments.append(f"parameters={writer.types(entry.options['parameters'])}")
+        if "attributes" in entry.options:
+            arguments.append(f"attributes={writer.attributes(entry.options['attributes'])}")
     return f".expect({', '.join(arguments)})"
 
 

@@ -144,12 +144,22 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             self._check_usable()
         plugin = self._plugin
         server = self._server
-        if server.status is Status.FAILED and plugin.recording is None:
+        if plugin.recording is not None:
+            client_check = None  # record mode: the real asyncpg checks, in its order, against the real server
+        elif server.status is Status.FAILED:
             refused = server.refused_at(sent)
-            if refused is not None and not self._scripted_error(method, asyncpg.InFailedSQLTransactionError):
+            if refused is None:
+                pass
+            elif (
+                self._scripted_error(method, asyncpg.InFailedSQLTransactionError)
+                # PostgreSQL parses a statement before it looks at the transaction: a syntax error comes first.
+                or self._scripted_error(method, asyncpg.PostgresSyntaxError)
+            ):
+                client_check = None  # the server answers before asyncpg can count the arguments
+            else:
                 server.refused(sent, refused)
                 raise self._server_answer(method, fields, in_failed_transaction())
-        if client_check is not None and not self._scripted_error(method, asyncpg.PostgresError):
+        if client_check is not None and not self._scripted_prepare_error(method):
             client_check()
         try:
             if plugin.recording is not None:
@@ -182,6 +192,20 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         step = self._session.step_for(method)
         raises = None if step is None else step.raises
         return raises is not None and issubclass(raises if isinstance(raises, type) else type(raises), kind)
+
+    def _scripted_prepare_error(self, method: str) -> bool:
+        """Whether the step a call of ``method`` would use raises an error PostgreSQL gives while it prepares the
+        statement, before asyncpg can count the arguments: class 42 (syntax errors, unknown tables, columns,
+        functions and types) or 0A (a feature the statement cannot use). Errors of other classes come when the
+        statement runs, after the count."""
+        step = self._session.step_for(method)
+        raises = None if step is None else step.raises
+        if raises is None or not issubclass(
+            raises if isinstance(raises, type) else type(raises), asyncpg.PostgresError
+        ):
+            return False
+        sqlstate = getattr(raises, "sqlstate", None) or ""
+        return sqlstate.startswith(("42", "0A"))
 
     def _server_answer(self, method: str, fields: dict[str, Any], error: BaseException) -> BaseException:
         """An error the modelled server gives on its own: recorded as the call's outcome, no step consumed."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class PreparedStatement(ConnectionResource):
     """What ``await conn.prepare(query)`` returns."""
 
-    __slots__ = ("_query", "_name", "_record_class", "_parameters", "_attributes", "_status")
+    __slots__ = ("_query", "_name", "_record_class", "_parameters", "_attributes", "_status", "_server")
 
     def __init__(self, connection: Connection, query: str, name: str, record_class: type = Record) -> None:
         super().__init__(connection)
@@ -33,6 +33,7 @@ class PreparedStatement(ConnectionResource):
         self._parameters: tuple[Any, ...] = described.get("parameters", ())
         self._attributes: tuple[Any, ...] = described.get("attributes", ())
         self._status: str | Unknown | None = None  # asyncpg's: None until an execution completes
+        self._server: Any = None  # record mode: the real statement, kept on the server while this one lives
 
     def _executed(self, method: str, rows: int | None) -> None:
         # Reached only when the call succeeded: a failed execution leaves asyncpg's status as it was.

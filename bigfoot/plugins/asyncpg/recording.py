@@ -26,6 +26,7 @@ from ..._secrets import reveal
 from .connection import Connection
 from .defaults import NONE
 from .pool import Pool, PoolConnectionProxy
+from .prepared import PreparedStatement
 
 if TYPE_CHECKING:
     from ..._patching import InterceptedCall
@@ -61,7 +62,7 @@ POOL_OWN = frozenset({"init", "setup", "connect", "reset"})
 class Entry:
     """One logged call: its place in the test's order is taken when the call starts, its outcome when it ends."""
 
-    __slots__ = ("session", "method", "fields", "returns", "raises", "done")
+    __slots__ = ("session", "method", "fields", "returns", "raises", "done", "options")
 
     def __init__(self, session: int | None, method: str, fields: dict[str, Any]) -> None:
         self.session = session
@@ -70,6 +71,8 @@ class Entry:
         self.returns: Any = None
         self.raises: BaseException | None = None
         self.done = False
+        self.options: dict[str, Any] = {}
+        """What the server described besides the answer, written as the step's options (a statement's types)."""
 
 
 class Recorder:
@@ -164,7 +167,7 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
     if method == "fetchmany":
         return await real.fetchmany(query, args, **_options(fields, "timeout", "record_class"))
     if method == "prepare":
-        await real.prepare(query, **_options(fields, "name", "timeout", "record_class"))
+        con._described = await real.prepare(query, **_options(fields, "name", "timeout", "record_class"))
         return None
     if method == "explain":
         statement = await real.prepare(query)
@@ -203,7 +206,7 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
 class RecordingConnection(Connection):
     """The fake connection, answered by a real one: every call that reaches the server is logged."""
 
-    __slots__ = ("_real", "_recorder", "_transactions", "_callbacks")
+    __slots__ = ("_real", "_recorder", "_transactions", "_callbacks", "_described")
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session, real: Any) -> None:
         super().__init__(plugin, session)
@@ -211,6 +214,20 @@ class RecordingConnection(Connection):
         self._recorder = recorder_of(plugin)
         self._transactions: list[Any] = []
         self._callbacks: dict[Any, Any] = {}
+        self._described: Any = None  # the real statement the last prepare() made
+
+    async def prepare(
+        self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
+    ) -> PreparedStatement:
+        """The fake statement, described as the server described the real one; the prepare step holds the types."""
+        statement = await super().prepare(query, name=name, timeout=timeout, record_class=record_class)
+        real, self._described = self._described, None
+        statement._server = real  # the server keeps a statement only while its object lives, as the code's does
+        statement._parameters = real.get_parameters()
+        statement._attributes = real.get_attributes()
+        entry = self._recorder.sessions[self._session.number - 1][-1]
+        entry.options = {"parameters": statement._parameters, "attributes": statement._attributes}
+        return statement
 
     async def _perform(self, method: str, fields: dict[str, Any]) -> Any:
         entry = self._recorder.start(self._session, method, fields)
@@ -247,6 +264,7 @@ class RecordingConnection(Connection):
         fields = given({"timeout": timeout})
         self._closed = True
         self._listeners.clear()
+        self._closed_now()  # a pooled connection goes back to its pool, as on the plain fake
         self._terminated()  # the code's termination listeners, as on the plain fake
         entry = self._recorder.start(self._session, "close", fields)
         await self._recorder.run(entry, self._real.close(**fields))
@@ -256,6 +274,7 @@ class RecordingConnection(Connection):
             return
         self._closed = True
         self._listeners.clear()
+        self._closed_now()
         self._terminated()
         entry = self._recorder.start(self._session, "terminate", {})
         self._real.terminate()
@@ -340,22 +359,43 @@ class RecordingPool(Pool):
             raise
         recorder.end(entry)
         con = RecordingConnection(self._plugin, session, real)
-        if self._init is not None:
-            await self._init(con)
+        # The fake pool's own bookkeeping, so that sizes, init= and a connection closed while out behave as the fake
+        # pool replays them: init= runs once per connection the pool opens.
+        if self._connections.take(con) and self._init is not None:
+            try:
+                await self._init(con)
+            except BaseException:
+                self._connections.dropped(con)
+                with outside_sandbox():
+                    real.terminate()  # asyncpg closes a connection whose init failed
+                    await self._real.release(real)
+                raise
         proxy = PoolConnectionProxy(self, con)
+        self._out.add(proxy)
+        con._on_close = lambda: self._took_back(proxy)
         if self._setup is not None:
-            await self._setup(proxy)
+            try:
+                await self._setup(proxy)
+            except BaseException:
+                with outside_sandbox():
+                    await self._real.release(real)  # asyncpg releases the connection when setup fails
+                raise
         return proxy
 
     async def release(self, connection: Any, *, timeout: float | None = NONE) -> None:
         self._check_member(connection)
         con = connection._con
+        fields = given({"timeout": timeout})
         if con is None:
+            closed, connection._closed_con = connection._closed_con, None
+            if closed is not None:  # closed while out: the pool took it back already; the code still hands it back
+                self._recorder.end(self._recorder.start(closed._session, "release", fields))
             return
         self._check_ready()
         connection._detach()
+        self._out.discard(connection)
         con._released()
-        fields = given({"timeout": timeout})
+        self._connections.put_back(con)
         try:
             entry = self._recorder.start(con._session, "release", fields)
             await self._recorder.run(entry, self._real.release(con._real, **fields))
@@ -367,6 +407,7 @@ class RecordingPool(Pool):
             return
         self._check_ready()
         self._state = "closed"
+        self._connections.closed()
         entry = self._recorder.start(None, "close_pool", {})
         await self._recorder.run(entry, self._real.close())
 
@@ -375,10 +416,17 @@ class RecordingPool(Pool):
             return
         self._check_ready()
         self._state = "closed"
+        self._connections.closed()
         entry = self._recorder.start(None, "terminate_pool", {})
         with outside_sandbox():
             self._real.terminate()
         self._recorder.end(entry)
+        for proxy in list(self._out):  # asyncpg terminated the checked-out connections too
+            con = proxy._con
+            if con is not None and not con._closed:
+                con._closed = True
+                con._listeners.clear()
+            self._took_back(proxy)
 
 
 def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall, fields: dict[str, Any], **settings: Any) -> Pool:

@@ -193,8 +193,10 @@ async def copy_to_table_from_a_file(db: Database) -> None:
 async def copy_out_statuses(db: Database) -> None:
     conn = await db.connect()
     await conn.execute("CREATE TEMP TABLE t (id int); INSERT INTO t VALUES (1), (2)")
-    await db.attempt("from table", conn.copy_from_table("t", output=io.BytesIO()))
-    await db.attempt("from query", conn.copy_from_query("SELECT * FROM t WHERE id > $1", 1, output=io.BytesIO()))
+    table, query = io.BytesIO(), io.BytesIO()
+    await db.attempt("from table", conn.copy_from_table("t", output=table))
+    await db.attempt("from query", conn.copy_from_query("SELECT * FROM t WHERE id > $1", 1, output=query))
+    db.observe_deliberate("copy-output-not-written", "what was written", (table.getvalue(), query.getvalue()))
     await db.attempt("from a bad query", conn.copy_from_query("SELECT nope FROM t", output=io.BytesIO()))
     await conn.close()
 

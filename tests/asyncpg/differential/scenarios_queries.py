@@ -278,9 +278,42 @@ async def query_record_behaviour(db: Database) -> None:
     db.observe("mapping", (list(row.keys()), list(row.values()), dict(row), row.get("id"), row.get("x", 9)))
     db.observe("contains", ("id" in row, "x" in row))
     db.observe("tuple equality", (row == (1, "a", None), hash(row) == hash((1, "a", None))))
+    db.observe_deliberate("record-equals-mapping", "equals its dict", row == {"id": 1, "name": "a", "note": None})
     for key in ("missing", 3, -4):
         try:
             row[key]
         except (KeyError, IndexError) as exc:
             db.observe(f"row[{key!r}]", exc)
+    await conn.close()
+
+
+@scenario("queries")
+async def query_wrong_argument_count_then_an_execution_error(db: Database) -> None:
+    conn = await db.connect()
+    await db.attempt("counted by asyncpg", conn.fetchval("SELECT $1::int", 1, 2))
+    await db.attempt("fails when it runs", conn.fetchval("SELECT 1 / 0"))
+    await db.attempt("counted again", conn.execute("INSERT INTO df_nowhere VALUES ($1)"))
+    await conn.close()
+
+
+@scenario("queries")
+async def query_wrong_argument_count_of_a_statement_that_cannot_prepare(db: Database) -> None:
+    conn = await db.connect()
+    await db.attempt("the server refuses it first", conn.fetchval("SELECT * FROM df_nowhere WHERE a = $1"))
+    await db.attempt("syntax first", conn.fetch("SELEC $1", 1, 2))
+    await conn.close()
+
+
+@scenario(
+    "queries",
+    xfail=(
+        "a script's steps are taken in order, whatever the query: a call with a wrong argument count whose method's "
+        "next step raises a class 42 error (which PostgreSQL raises while preparing, before asyncpg counts) takes "
+        "that step and raises UndefinedTableError, where asyncpg raises InterfaceError and the later call gets it"
+    ),
+)
+async def query_wrong_argument_count_before_a_later_prepare_error(db: Database) -> None:
+    conn = await db.connect()
+    await db.attempt("counted by asyncpg", conn.fetchval("SELECT $1::int", 1, 2))
+    await db.attempt("refused by the server", conn.fetchval("SELECT * FROM df_nowhere"))
     await conn.close()

@@ -528,3 +528,57 @@ async def tx_deadlock_detected(db: Database) -> None:
     await _drop(first, "df_deadlock")
     await first.close()
     await second.close()
+
+
+@scenario("transactions")
+async def tx_syntax_error_in_an_aborted_transaction(db: Database) -> None:
+    conn = await db.connect()
+    async with conn.transaction():
+        await db.attempt("fails", conn.fetchval("SELECT 1 / 0"))
+        await db.attempt("parsed before the transaction is looked at", conn.fetchval("SELEC 1"))
+        await db.attempt("undefined table: refused first", conn.fetchval("SELECT * FROM df_missing"))
+        await db.attempt("refused", conn.execute("SELECT 1"))
+    await conn.close()
+
+
+@scenario("transactions")
+async def tx_wrong_argument_count_in_an_aborted_transaction(db: Database) -> None:
+    conn = await db.connect()
+    async with conn.transaction():
+        await db.attempt("fails", conn.execute("SELECT 1 / 0"))
+        await db.attempt("refused before asyncpg counts", conn.fetchval("SELECT $1::int + 10", 1, 2))
+    await db.attempt("counted once the block is over", conn.fetchval("SELECT $1::int + 20", 1, 2))
+    await conn.close()
+
+
+@scenario(
+    "transactions",
+    xfail=(
+        "deliberate (docs/fidelity.md): the fake always answers 25P02 in an aborted block; asyncpg sends nothing for "
+        "executemany() with no rows of a statement it has cached, so it returns None where the fake raises "
+        "InFailedSQLTransactionError"
+    ),
+)
+async def tx_executemany_without_rows_of_a_cached_statement(db: Database) -> None:
+    conn = await db.connect()
+    await conn.execute("CREATE TEMP TABLE t (id int NOT NULL)")
+    async with conn.transaction():
+        await db.attempt("fails, and the statement is cached", conn.execute("INSERT INTO t VALUES ($1)", None))
+        await db.attempt("no rows: nothing sent", conn.executemany("INSERT INTO t VALUES ($1)", []))
+    await conn.close()
+
+
+@scenario(
+    "transactions",
+    xfail=(
+        "deliberate (docs/fidelity.md): asyncpg counts the arguments of a statement it has cached before the server "
+        "sees it, so in an aborted block it raises InterfaceError; the fake always answers 25P02 first"
+    ),
+)
+async def tx_cached_statement_counts_arguments_before_the_abort(db: Database) -> None:
+    conn = await db.connect()
+    async with conn.transaction():
+        await db.attempt("prepared and cached, then counted", conn.fetchval("SELECT $1::int", 1, 2))
+        await db.attempt("fails", conn.execute("SELECT 1 / 0"))
+        await db.attempt("counted again, from the cache", conn.fetchval("SELECT $1::int", 1, 2))
+    await conn.close()

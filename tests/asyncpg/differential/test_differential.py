@@ -6,7 +6,9 @@ import pytest
 
 from . import (  # noqa: F401  (each module registers its scenarios)
     scenarios_connection,
+    scenarios_cursors_prepared,
     scenarios_errors,
+    scenarios_pools,
     scenarios_queries,
     scenarios_transactions,
     scenarios_types,
