@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from ._plugin import BasePlugin
 
 _lock = _thread.allocate_lock()
-_depth = 0
+_holders = {"sandbox": 0, "guard": 0}
+"""What keeps the patches installed: open sandboxes, and tests whose guard is in effect (see bigfoot._guard)."""
 _installed: dict[str, FunctionPatch] = {}
 """The patches in place, by key."""
 _known: dict[str, FunctionPatch] = {}
@@ -210,27 +211,25 @@ def installed(key: str) -> FunctionPatch:
     return _known[key]
 
 
-def acquire() -> None:
-    """A sandbox opens: install the patches if it is the first one open."""
-    global _depth
+def acquire(holder: str = "sandbox") -> None:
+    """A sandbox opens (or a test's guard takes effect, ``holder="guard"``): install the patches if none were."""
     with _lock:
-        if _depth == 0:
+        if not any(_holders.values()):
             for registration in _registry.registrations():
                 for patch in registration.patches():
                     patch.install()
-        _depth += 1
+        _holders[holder] += 1
 
 
-def release() -> None:
-    """A sandbox closes: remove the patches if it was the last one open."""
-    global _depth
+def release(holder: str = "sandbox") -> None:
+    """A sandbox closes (or a guard ends): remove the patches if nothing else holds them."""
     with _lock:
-        _depth -= 1
-        if _depth == 0:
+        _holders[holder] -= 1
+        if not any(_holders.values()):
             for patch in list(_installed.values()):
                 patch.uninstall()
 
 
 def depth() -> int:
     """How many sandboxes are open in the whole process."""
-    return _depth
+    return _holders["sandbox"]

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
-from . import _patching
+from . import _guard, _patching
 from ._render import location
 from .errors import InvalidStateError, UnmockedInteractionError
 
@@ -38,7 +38,12 @@ def route(key: str, passed: dict[str, Any]) -> Any:
     call = _patching.InterceptedCall(patch, passed)
     sandbox = ACTIVE.get()
     if sandbox is None:
-        # No sandbox in this context: the call is not a test's, so it reaches the real library.
+        # No sandbox in this context: the call reaches the real library, unless the test's guard refuses it.
+        from ._current import CURRENT
+
+        refused = _guard.refusal(patch.name, CURRENT.get())
+        if refused is not None:
+            raise refused
         return call.call_original()
     if sandbox.closed:
         raise sandbox.refuse_closed(f"{patch.name}()")
@@ -52,9 +57,11 @@ def outside_sandbox() -> Iterator[None]:
     """Hide the sandbox from the code run in this block (a handler's real library calls, an always-real function):
     the intercepted calls made in it reach the real library."""
     token = ACTIVE.set(None)
+    exempt = _guard.EXEMPT.set(True)
     try:
         yield
     finally:
+        _guard.EXEMPT.reset(exempt)
         ACTIVE.reset(token)
 
 

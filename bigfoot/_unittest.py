@@ -7,7 +7,7 @@ import unittest
 from contextvars import Token
 from typing import Any
 
-from . import _recording, _registry, _validating
+from . import _guard, _recording, _registry, _validating
 from ._current import install, uninstall
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
@@ -73,6 +73,7 @@ class BigfootMixin:
         _recording.start_test(verifier, self)
         self._bigfoot_validate = _validating.start_test(verifier, self)
         self.bigfoot_verifier = verifier
+        _guard.start(verifier)  # first: a bad BIGFOOT_GUARD fails the test before anything is installed
         self._bigfoot_token = install(verifier)
 
     def _bigfoot_finish(self) -> None:
@@ -81,10 +82,12 @@ class BigfootMixin:
             return
         try:
             close_open(self.bigfoot_verifier)
+            _guard.stop(self.bigfoot_verifier)
             self.bigfoot_verifier.verify_all()
             if self._bigfoot_validate is not None:
                 _validating.finish_test(self.bigfoot_verifier, self, self._bigfoot_validate)
         finally:
+            _guard.stop(self.bigfoot_verifier)
             uninstall(token)
             if self.bigfoot_verifier.record_target is not None:
                 _recording.finish_test(self.bigfoot_verifier, self)

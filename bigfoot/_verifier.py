@@ -6,6 +6,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _guard
 from ._omittable import omittable
 from ._render import bullet_list, call_args, field_diff, masked_note
 from ._sandbox import Sandbox
@@ -80,6 +81,7 @@ class StrictVerifier:
         self._any_order = 0
         self.hint_owner = "bigfoot"
         """How hints name the plugin's owner: ``bigfoot`` (``bigfoot.asyncpg_mock.``) or ``self`` under the mixin."""
+        self._guard = _guard.OFF  # see bigfoot._guard: the runners start it when a test starts
         self.record_target: str | None = None
         """Set in record mode (see ``bigfoot._recording``): plugins reach this real server, nothing is enforced."""
 
@@ -93,6 +95,7 @@ class StrictVerifier:
                 f"Use the existing one (verifier.get_plugin({kind.__name__})) instead of creating another."
             )
         self._plugins[kind] = plugin
+        _guard.plugin_added(self)
 
     def get_plugin(self, kind: type[P]) -> P | None:
         """The plugin of class ``kind`` registered on this verifier, or None."""

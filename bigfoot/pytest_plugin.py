@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from . import _recording, _validating
+from . import _guard, _recording, _validating
 from ._current import install, uninstall
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
@@ -50,14 +50,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    verifier = getattr(item, "funcargs", {}).get("bigfoot_verifier")
     try:
         return (yield)
     except BaseException as exc:
         # The test failed with it: unmocked calls inside (chained or in an exception group) were seen, not swallowed.
-        verifier = getattr(item, "funcargs", {}).get("bigfoot_verifier")
         if isinstance(verifier, StrictVerifier):
             mark_surfaced(verifier, exc)
         raise
+    finally:
+        if isinstance(verifier, StrictVerifier):
+            _guard.stop(verifier)  # the guard covers the test's body; fixtures' teardown may use a real server
 
 
 @pytest.fixture(autouse=True)
@@ -79,13 +82,16 @@ def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     token = install(verifier)
     try:
+        _guard.start(verifier)
         yield verifier
         __tracebackhide__ = True
         close_open(verifier)
+        _guard.stop(verifier)
         verifier.verify_all()
         if validate is not None and not request.node.stash.get(_FAILED, False):
             _validating.check(verifier, validate)
     finally:
+        _guard.stop(verifier)
         uninstall(token)
         if target is not None:
             node = request.node

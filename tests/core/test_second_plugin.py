@@ -28,8 +28,14 @@ def test_scripts_asserts_and_verifies_under_pytest() -> None:
     with bigfoot:
         assert subprocess.run.__code__ is not ORIGINAL_RUN_CODE
         assert list_files() == "a\nb\n"
-    assert subprocess.run.__code__ is ORIGINAL_RUN_CODE
     bigfoot.subprocess_mock.assert_run(popenargs=[["ls", "-1"]], capture_output=True, text=True, check=True)
+    # The test uses bigfoot, so its guard refuses the same call outside the sandbox, before anything runs; the real
+    # function comes back when the test's body ends (the autouse fixture of this folder checks it).
+    with pytest.raises(
+        UnmockedInteractionError, match=r"^subprocess.run\(\) was called outside any bigfoot sandbox"
+    ) as info:
+        list_files()
+    bigfoot.current_verifier()._surfaced(info.value)
 
 
 def test_outside_a_sandbox_the_real_function_runs() -> None:
