@@ -124,10 +124,19 @@ def _import_order(line: str) -> tuple[bool, str]:
     return line.startswith("from"), line
 
 
-def render(verifier: StrictVerifier, test_id: str, partial: bool) -> str | None:
-    """The recorded code of every plugin of ``verifier`` as one Python text, or None when nothing was recorded."""
+def stop(verifier: StrictVerifier) -> None:
+    """The test has ended: every plugin of ``verifier`` releases what the code left open on the real server.
+
+    A runner calls this as soon as the test's code has run, while what it left open can still be closed cleanly (the
+    pytest plugin at the end of the test's call, before fixtures tear its event loop down); ``render`` calls it too.
+    """
     for plugin in verifier._plugins.values():
         plugin.stop_recording()
+
+
+def render(verifier: StrictVerifier, test_id: str, partial: bool) -> str | None:
+    """The recorded code of every plugin of ``verifier`` as one Python text, or None when nothing was recorded."""
+    stop(verifier)
     pieces = [code for code in (plugin.recorded_code() for plugin in verifier._plugins.values()) if code is not None]
     if not pieces:
         return None

@@ -8,6 +8,8 @@ test still connects to a host that does not exist.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import re
 import subprocess
@@ -484,6 +486,22 @@ def test_a_crashing_test_still_writes_its_recording_marked_partial(
     text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
     assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
     assert "(PARTIAL: the test failed)" in result.stdout.str()
+    # The real connection the crashed code left open was closed while its event loop could still finish closing
+    # it: no socket of it stays open, to be collected (and warned about as unclosed) in some later test.
+    assert open_sockets_to(postgres) == []
+
+
+def open_sockets_to(server: dict[str, str]) -> list[asyncio.Transport]:
+    """Transports to ``server`` that were told to close but whose socket is still open."""
+    gc.collect()
+    return [
+        transport
+        for transport in gc.get_objects()
+        if isinstance(transport, asyncio.Transport)
+        and transport.is_closing()
+        and str(transport.get_extra_info("peername", "")).startswith(server["host"])
+        and transport.get_extra_info("socket").fileno() != -1
+    ]
 
 
 MISC_SQL = """

@@ -86,8 +86,15 @@ class Recorder:
         """Real connections and pools, so that what the code leaves open is closed when the test ends."""
 
     def close_leftovers(self) -> None:
-        """Terminate the real connections and pools the code did not close (a test that crashed, or leaked)."""
+        """Terminate the real connections and pools the code did not close (a test that crashed, or leaked).
+
+        Terminating aborts each socket's transport, which closes the socket on the next turn of its event loop. A
+        loop that is running (unittest's ``asyncTearDown``) takes that turn by itself; one that has stopped but is
+        not closed (pytest's, between the test and its teardown) is given the turn here, so no socket is left open
+        to be collected, and warned about, later.
+        """
         opened, self.opened = self.opened, []
+        loops: set[asyncio.AbstractEventLoop] = set()
         for real in opened:
             if real is None:
                 continue
@@ -95,6 +102,10 @@ class Recorder:
             if not closed:
                 with contextlib.suppress(RuntimeError):  # its event loop is gone already: nothing left to say
                     real.terminate()
+                    loops.add(real._loop)
+        for loop in loops:
+            if not (loop.is_running() or loop.is_closed()):
+                loop.run_until_complete(asyncio.sleep(0))
 
     def new_session(self) -> Session:
         self.sessions.append([])
