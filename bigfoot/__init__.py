@@ -18,6 +18,7 @@ from ._plugin import BasePlugin
 from ._registry import Registration, register_plugin, unregister_plugin
 from ._sandbox import Sandbox
 from ._script import Answer, SessionHandle, Step, StepSpec, answer
+from ._settings import Settings, settings
 from ._sql import SQL, sql
 from ._timeline import Interaction, Source
 from ._verifier import StrictVerifier
@@ -57,6 +58,7 @@ __all__ = [
     "Registration",
     "Sandbox",
     "SessionHandle",
+    "Settings",
     "Source",
     "Step",
     "StepSpec",
@@ -68,6 +70,7 @@ __all__ = [
     "current_verifier",
     "in_any_order",
     "register_plugin",
+    "settings",
     "unregister_plugin",
     "sql",
     "SQL",

@@ -4,7 +4,7 @@ Without it, ``asyncpg.connect()`` written before ``with bigfoot:`` (or after it)
 the code names, and the test would fail later with a network error, or pass against a real database by accident.
 
 The runners (the unittest mixin and the pytest plugin) start the guard when a test starts and stop it when the test's
-body is over. What it covers is set by ``BIGFOOT_GUARD``:
+body is over. What it covers is the test's ``guard`` setting (see ``bigfoot._settings``):
 
 - ``tests`` (the default): tests that use bigfoot, that is, whose verifier has a plugin (the test scripted,
   asserted or looked at ``asyncpg_mock``). The guard takes effect from that moment to the end of the test.
@@ -19,7 +19,6 @@ opens its connections outside the guard, as it does outside a sandbox.
 
 from __future__ import annotations
 
-import os
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -31,9 +30,6 @@ __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 if TYPE_CHECKING:
     from ._verifier import StrictVerifier
 
-ENV_GUARD = "BIGFOOT_GUARD"
-MODES = ("tests", "all", "off")
-
 OFF, PENDING, ARMED = 0, 1, 2
 """A verifier's guard: none, waiting for the test to use bigfoot, or holding the patches so that calls reach it."""
 
@@ -41,20 +37,9 @@ EXEMPT: ContextVar[bool] = ContextVar("bigfoot_guard_exempt", default=False)
 """True while code runs outside the sandbox on purpose (``_sandbox.outside_sandbox``): the guard lets it through."""
 
 
-def mode() -> str:
-    """How far the guard reaches: ``BIGFOOT_GUARD`` (``tests``, ``all`` or ``off``); ``tests`` when unset or empty."""
-    value = os.environ.get(ENV_GUARD, "") or "tests"
-    if value not in MODES:
-        raise ValueError(
-            f"{ENV_GUARD}={value!r} is not a guard setting. Use tests (the default: guard the tests that use bigfoot), "
-            "all (guard every test) or off."
-        )
-    return value
-
-
 def start(verifier: StrictVerifier) -> None:
-    """A runner's test starts with ``verifier`` installed: guard it as ``BIGFOOT_GUARD`` says."""
-    setting = mode()
+    """A runner's test starts with ``verifier`` installed: guard it as its ``guard`` setting says."""
+    setting = verifier.settings.guard
     if setting == "all":
         _arm(verifier)
     elif setting == "tests":
@@ -92,7 +77,7 @@ def refusal(called: str, verifier: StrictVerifier | None) -> UnmockedInteraction
     error = UnmockedInteractionError(
         f"{called}() was called outside any bigfoot sandbox, in a test that uses bigfoot: nothing was sent to a "
         f"server. Open a sandbox around the code under test:\n  - {hint}\n"
-        f"To let this test reach a real server outside the sandbox, set {ENV_GUARD}=off.",
+        'To let this test reach a real server outside the sandbox, give it @bigfoot.settings(guard="off").',
         method=called,
         fields={},
         session=None,

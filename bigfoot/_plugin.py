@@ -264,11 +264,12 @@ class BasePlugin:
 
     # -- verification --------------------------------------------------------------------------------------------
 
-    def unused_steps(self) -> list[Step]:
-        """Required steps never used, session by session; steps left after a session's end count too."""
+    def unused_steps(self, optional: bool = False) -> list[Step]:
+        """Required steps never used, session by session (optional ones too with ``optional=True``); steps left after
+        a session's end count too."""
         unused: list[Step] = []
         for session in self._sessions:
-            unused.extend(session.unused())
+            unused.extend(session.unused(optional))
         return unused
 
     def hint_prefix(self) -> str:

@@ -179,8 +179,9 @@ class Session:
                 return None
         return None
 
-    def unused(self) -> list[Step]:
-        return [step for step in self.steps[self.pos :] if step.required]
+    def unused(self, optional: bool = False) -> list[Step]:
+        """The steps not used yet that must be: the required ones, and with ``optional=True`` the optional ones too."""
+        return [step for step in self.steps[self.pos :] if step.required or optional]
 
 
 def _type_name(value: Any) -> str:

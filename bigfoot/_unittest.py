@@ -7,7 +7,7 @@ import unittest
 from contextvars import Token
 from typing import Any
 
-from . import _guard, _recording, _registry, _validating
+from . import _guard, _recording, _registry, _settings, _validating
 from ._current import install, uninstall
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
@@ -69,11 +69,12 @@ class BigfootMixin:
 
     def _bigfoot_start(self) -> None:
         verifier = StrictVerifier()
+        verifier.settings = _settings.for_unittest(self)  # first: a bad setting fails the test before anything starts
         verifier.hint_owner = "self"
         _recording.start_test(verifier, self)
         self._bigfoot_validate = _validating.start_test(verifier, self)
         self.bigfoot_verifier = verifier
-        _guard.start(verifier)  # first: a bad BIGFOOT_GUARD fails the test before anything is installed
+        _guard.start(verifier)
         self._bigfoot_token = install(verifier)
 
     def _bigfoot_finish(self) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import _guard
+from . import _guard, _settings
 from ._omittable import omittable
 from ._render import bullet_list, call_args, field_diff, masked_note
 from ._sandbox import Sandbox
@@ -82,6 +82,8 @@ class StrictVerifier:
         self.hint_owner = "bigfoot"
         """How hints name the plugin's owner: ``bigfoot`` (``bigfoot.asyncpg_mock.``) or ``self`` under the mixin."""
         self._guard = _guard.OFF  # see bigfoot._guard: the runners start it when a test starts
+        self.settings = _settings.Settings({})
+        """What this test relaxes or tightens (``bigfoot.settings``); the runners set it from the test's levels."""
         self.record_target: str | None = None
         """Set in record mode (see ``bigfoot._recording``): plugins reach this real server, nothing is enforced."""
 
@@ -154,14 +156,36 @@ class StrictVerifier:
         else:
             interaction = timeline.earliest_unasserted()
             cursor = timeline._cursor
+        if (
+            interaction is not None
+            and interaction.source is not source
+            and interaction.method in self.settings.unasserted_ok
+        ):
+            # Interactions the test's settings let go unasserted do not hold up the order: the earliest one that
+            # must be asserted (or is of the asserted kind) is the one to match.
+            later = self._earliest_to_match(source, cursor)
+            if later is not None:
+                interaction, cursor = later, -1  # matched past the cursor, which stays on the exempt one
         if interaction is None or interaction.source is not source or not _same(expected, interaction.fields):
             # Not a plain match: from here on, and in the error about to be raised, an expected secret is held
             # masked. ``expected`` is the assertion helper's own dict, so its frame shows the masked values too.
             self._check(source, seal(expected), interaction)
             assert interaction is not None
         interaction.asserted = True
-        timeline._cursor = cursor + 1  # the earliest unasserted one was at the cursor: it is now past it
+        if cursor >= 0:
+            timeline._cursor = cursor + 1  # the earliest unasserted one was at the cursor: it is now past it
         return interaction
+
+    def _earliest_to_match(self, source: Source, start: int) -> Interaction | None:
+        """From ``start`` on, the first unasserted interaction of ``source``'s kind or one the settings do not exempt.
+
+        (Exempt ones are those of ``settings.unasserted_ok``.)
+        """
+        exempt = self.settings.unasserted_ok
+        for item in self._timeline._items[start:]:
+            if not item.asserted and (item.source is source or item.method not in exempt):
+                return item
+        return None
 
     def _check(self, source: Source, expected: dict[str, Any], interaction: Interaction | None) -> None:
         """Raise the error that explains why ``interaction`` does not satisfy the assertion, if it does not."""
@@ -266,11 +290,13 @@ class StrictVerifier:
         __tracebackhide__ = True
         if self.record_target is not None:
             return  # record mode: the code talked to a real server; scripts and assertions are not enforced
+        settings = self.settings
         unmocked = list(self._unmocked)
-        unasserted = list(self._timeline.unasserted())
+        exempt = settings.unasserted_ok
+        unasserted = [item for item in self._timeline.unasserted() if item.method not in exempt]
         unused: list[Step] = []
         for plugin in self._plugins.values():
-            unused.extend(plugin.unused_steps())
+            unused.extend(plugin.unused_steps(optional=settings.report_unused_optional))
         if not (unmocked or unasserted or unused):
             return
         sections = []
@@ -290,7 +316,11 @@ class StrictVerifier:
             sections.append(
                 f"{len(unused)} scripted step(s) were never used:\n"
                 + bullet_list(step.describe() for step in unused)
-                + "\nRemove them from the script, or mark optional ones with required=False."
+                + (
+                    "\nRemove them from the script (optional ones are reported too: report_unused_optional is on)."
+                    if settings.report_unused_optional
+                    else "\nRemove them from the script, or mark optional ones with required=False."
+                )
             )
         message = "\n\n".join(sections)
         if unmocked and not (unasserted or unused):

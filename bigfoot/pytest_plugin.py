@@ -11,16 +11,50 @@ from collections.abc import Iterator
 
 import pytest
 
-from . import _guard, _recording, _validating
+from . import _guard, _recording, _settings, _validating
 from ._current import install, uninstall
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
 
 _FAILED = pytest.StashKey[bool]()
+_INI_HELP = {
+    "guard": "bigfoot's guard for the suite: tests (default), all or off",
+    "unasserted_ok": "step names whose interactions need no assertion, for the suite (such as: close)",
+    "report_unused_optional": "whether unused optional steps fail tests, for the suite (true or false)",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "bigfoot(**settings): bigfoot's settings for a test, class or module (see bigfoot.settings)"
+    )
+
+
+def _settings_of(request: pytest.FixtureRequest) -> _settings.Settings:
+    """The test's settings: its function, its markers (nearest first), its class, the environment, the ini file."""
+    levels: list[_settings.Settings | None] = [_settings.attached(request.function)]
+    for marker in request.node.iter_markers("bigfoot"):
+        where = "pytest.mark.bigfoot()"
+        if marker.args:
+            raise TypeError(f"{where} takes settings by name, such as guard='off'; got {marker.args!r}.")
+        levels.append(_settings.Settings({k: _settings.check(k, v, where) for k, v in marker.kwargs.items()}))
+    levels.append(_settings.attached(request.cls) if request.cls is not None else None)
+    levels.append(_settings.environment())
+    ini = {}
+    for name in _settings.NAMES:
+        text = str(request.config.getini(f"bigfoot_{name}")).strip()
+        if text:
+            ini[name] = _settings.from_text(name, text, f"ini option bigfoot_{name}")
+    levels.append(_settings.Settings(ini))
+    return _settings.resolve(levels)
+
+
 _RECORDINGS = pytest.StashKey["list[_recording.Recording]"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    for name in _settings.NAMES:
+        parser.addini(f"bigfoot_{name}", help=_INI_HELP[name], default="")
     group = parser.getgroup("bigfoot")
     group.addoption(
         "--bigfoot-record",
@@ -71,6 +105,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]:
     """This test's verifier; ``bigfoot.asyncpg_mock`` and ``with bigfoot:`` use it. Verified at teardown."""
     verifier = StrictVerifier()
+    verifier.settings = _settings_of(request)
     target = _recording.target(request.config.getoption("bigfoot_record", None))
     if target is not None:
         try:

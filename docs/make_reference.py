@@ -283,6 +283,7 @@ class _OptionRecorder:
 
     def __init__(self) -> None:
         self.options: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+        self.ini: list[tuple[str, str]] = []
 
     def getgroup(self, *args: Any, **kwargs: Any) -> _OptionRecorder:
         return self
@@ -290,8 +291,8 @@ class _OptionRecorder:
     def addoption(self, *names: str, **settings: Any) -> None:
         self.options.append((names, settings))
 
-    def addini(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - the plugin adds no ini settings today
-        raise AssertionError("the pytest plugin added an ini setting: teach docs/make_reference.py to show it")
+    def addini(self, name: str, help: str, **kwargs: Any) -> None:
+        self.ini.append((name, help))
 
 
 def write_pytest(ref: Reference) -> None:
@@ -313,6 +314,20 @@ def write_pytest(ref: Reference) -> None:
             ref.undocumented.append(f"{names[0]} (pytest option)")
         default = settings.get("default")
         ref.add((help_text or MISSING) + (f" Default: `{default!r}`." if default is not None else ""), "")
+    ref.add("### Ini options", "")
+    ref.add("The suite's settings (see `bigfoot.settings`); the environment's variables win over them.", "")
+    for name, help_text in sorted(recorder.ini):
+        ref.add(f"#### `{name}`", "", help_text or MISSING, "")
+        if not help_text:
+            ref.undocumented.append(f"{name} (pytest ini option)")
+    ref.add("### Marker", "")
+    ref.add(
+        "#### `@pytest.mark.bigfoot(**settings)`",
+        "",
+        "bigfoot's settings for a test, or for every test of a class or module; the same names and values as "
+        "`bigfoot.settings`.",
+        "",
+    )
 
 
 def _environment() -> dict[str, tuple[str, Any, Any]]:

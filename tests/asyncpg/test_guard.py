@@ -97,7 +97,7 @@ def test_calls_outside_the_sandbox_fail_at_the_call_in_tests_that_use_bigfoot(
     assert REFUSED.format(name="connect") in output
     assert REFUSED.format(name="create_pool") in output
     assert "with bigfoot:  (or `async with bigfoot:`) around the code that calls asyncpg.connect()" in output
-    assert "BIGFOOT_GUARD=off" in output
+    assert 'give it @bigfoot.settings(guard="off")' in output
     # The swallowed one fails the test at verification, as any swallowed unmocked call does.
     assert "ERROR at teardown of test_a_swallowed_refusal_still_fails_the_test" in output
 
@@ -126,8 +126,8 @@ def test_a_bad_setting_is_named_with_the_good_ones(pytester: pytest.Pytester, mo
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     assert (
-        "ValueError: BIGFOOT_GUARD='strict' is not a guard setting. Use tests (the default: guard the tests that use "
-        "bigfoot), all (guard every test) or off."
+        "ValueError: BIGFOOT_GUARD: guard='strict' is not a guard setting. Use 'tests' (the default: guard the tests "
+        "that use bigfoot), 'all' (guard every test) or 'off'."
     ) in result.stdout.str()
 
 
