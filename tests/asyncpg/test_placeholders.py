@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bigfoot.plugins.asyncpg.placeholders import expected_arguments
+from bigfoot.plugins.asyncpg.placeholders import counted, expected_arguments
 
 
 @pytest.mark.parametrize(
@@ -19,3 +19,19 @@ from bigfoot.plugins.asyncpg.placeholders import expected_arguments
 )
 def test_placeholder_counting_edges(query: str, count: int) -> None:
     assert expected_arguments(query) == count
+
+
+def test_the_memo_of_counted_queries_is_bounded() -> None:
+    # Every distinct query text is counted once and remembered, up to a bound, so a program that builds endless query
+    # texts does not grow the memo without end; a query past the bound is still counted right, only not remembered.
+    saved = dict(counted)
+    counted.clear()
+    try:
+        for n in range(4100):
+            assert expected_arguments(f"SELECT ${n % 7 + 1} -- {n}") == n % 7 + 1
+        assert len(counted) == 4096
+        assert "SELECT $1 -- 0" in counted
+        assert f"SELECT ${4099 % 7 + 1} -- 4099" not in counted
+    finally:
+        counted.clear()
+        counted.update(saved)

@@ -226,6 +226,7 @@ async def wrong_argument_counts(db: Database) -> None:
     conn = await db.connect()
     await db.attempt("too many", conn.fetch("SELECT $1::int", 1, 2))
     await db.attempt("too few", conn.fetchval("SELECT $1::int + $2::int", 1))
+    await db.attempt("none passed", conn.fetchval("SELECT $1::int"))
     await db.attempt("none expected", conn.fetchrow("SELECT 1", 1))
     await db.attempt("literal is no placeholder", conn.fetch("SELECT '$1' AS a", 1))
     await db.attempt("quoted identifier", conn.fetch('SELECT 1 AS "$1"', 1))
