@@ -35,6 +35,9 @@ from .errors import (
 )
 from .plugins import *  # noqa: F403 - the plugins' proxies and public names, listed in bigfoot.plugins.__all__
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from ._unittest import BigfootMixin, BigfootTestCase
 

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from ._sandbox import ACTIVE, Sandbox
 from .errors import NoActiveVerifierError
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
 

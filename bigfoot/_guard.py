@@ -26,6 +26,7 @@ from . import _patching
 from .errors import UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 if TYPE_CHECKING:
     from ._verifier import StrictVerifier

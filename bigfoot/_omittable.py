@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from ._timeline import Interaction
 

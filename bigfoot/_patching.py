@@ -27,6 +27,9 @@ from . import _registry
 from ._notgiven import NOT_GIVEN
 from ._secrets import held_repr, seal
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from ._plugin import BasePlugin
 
@@ -183,7 +186,8 @@ class FunctionPatch:
         head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
         capture = f'{held} = __import__("bigfoot._patching", None, None, ("Arguments",)).Arguments(locals())'
         forget = f"    del {', '.join(names)}\n" if names else ""
-        source = f"{head}\n    {capture}\n{forget}    return {'await ' if is_async else ''}{call}\n"
+        hide = "    __tracebackhide__ = True\n"  # pytest leaves the frame out of tracebacks (bigfoot._frames: unittest)
+        source = f"{head}\n    {capture}\n{forget}{hide}    return {'await ' if is_async else ''}{call}\n"
         namespace: dict[str, Any] = {"_NG": NOT_GIVEN}
         exec(compile(source, f"<bigfoot interception of {self.key}>", "exec"), namespace)
         built: FunctionType = namespace[name]

@@ -12,6 +12,7 @@ from ._timeline import Interaction, Source
 from .errors import UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 if TYPE_CHECKING:
     from types import FunctionType
@@ -164,17 +165,30 @@ class BasePlugin:
         """Raise the UnmockedInteractionError for a call of ``method`` that is not the session's next step."""
         steps = session.steps
         pos = session.pos
-        if pos < len(steps):
-            problem = f"but the script expects {steps[pos].method!r} next ({steps[pos].describe()})"
-        elif steps:
-            problem = f"which has no steps left (its last step {steps[-1].describe()})"
+        skipped = _skipped_step(steps, pos, method)
+        if skipped is not None:
+            later, missed = skipped
+            problem = (
+                f"but the script expects {steps[pos].method!r} next; the call matches step {later.position} later, so "
+                f"step {missed.position} ({missed.method!r}, scripted at {missed.location}) was likely skipped by the "
+                "code"
+            )
+            advice = (
+                f"If the code is right, remove step {missed.position} from the script (or give it required=False).\n"
+                f"If the call is right, script it at that point of session #{session.number}:\n"
+            )
         else:
-            problem = "which has no steps scripted"
+            if pos < len(steps):
+                problem = f"but the script expects {steps[pos].method!r} next ({steps[pos].describe()})"
+            elif steps:
+                problem = f"which has no steps left (its last step {steps[-1].describe()})"
+            else:
+                problem = "which has no steps scripted"
+            advice = f"If the call is right, script it at that point of session #{session.number}:\n"
         hint = self.step_specs[method].hint(fields)
         raise self.unmocked(
             f"Unmocked call: {called}({call_args(fields)}) on session #{session.number}, {problem}.\n"
-            f"If the call is right, script it at that point of session #{session.number}:\n{bullet_list([hint])}"
-            f"{masked_note([fields], SHOWN_NOTE)}",
+            f"{advice}{bullet_list([hint])}{masked_note([fields], SHOWN_NOTE)}",
             method,
             fields,
             session.number,
@@ -259,7 +273,10 @@ class BasePlugin:
         error = UnmockedInteractionError(
             message, method=method, fields=fields, session=session, expected=expected, hint=hint
         )
-        self._verifier._unmocked.append(error)
+        verifier = self._verifier
+        verifier._unmocked.append(error)
+        if verifier._first_unmocked is None:
+            verifier._first_unmocked = error  # what later unmocked calls are reported as consequences of
         return error
 
     # -- verification --------------------------------------------------------------------------------------------
@@ -294,3 +311,15 @@ class BasePlugin:
         if name in self.step_specs or name in self.recorded_only:
             return self._sources[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _skipped_step(steps: list[Step], pos: int, method: str) -> tuple[Step, Step] | None:
+    """For a call of ``method`` that is not the step at ``pos``: the later step it matches and the required step
+    before that one which the code likely skipped, or None when no later step matches."""
+    missed: Step | None = None
+    for step in steps[pos:]:
+        if step.method == method:
+            return (step, missed) if missed is not None else None
+        if missed is None and step.required:
+            missed = step
+    return None

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidStateError
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from ._patching import FunctionPatch
     from ._plugin import BasePlugin

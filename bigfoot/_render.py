@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 from ._registry import mask_text as mask_text  # re-exported: masking a text through every plugin
 from ._secrets import MASK, Secret, is_secret_field, masked_repr
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 

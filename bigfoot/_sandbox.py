@@ -18,6 +18,7 @@ from ._render import location
 from .errors import InvalidStateError, UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 if TYPE_CHECKING:
     from types import FrameType, TracebackType

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 from ._notgiven import NOT_GIVEN
 from ._render import location
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from types import FrameType

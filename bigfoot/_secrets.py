@@ -19,6 +19,9 @@ from typing import Any
 
 from ._registry import mask_text, secret_fields
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 MASK = "***"
 """What a masked secret shows as; plugins' ``mask_text`` functions use it too."""
 

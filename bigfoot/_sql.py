@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 __all__ = ["SQL", "sql", "normalize", "tokens", "pretty"]
 
 _TOKEN = re.compile(

@@ -12,6 +12,9 @@ from typing import Any
 
 from ._sql import SQL, pretty
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 LONG = 60
 """Texts longer than this (or holding a newline) are shown as a diff rather than as two reprs."""
 

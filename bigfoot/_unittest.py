@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import unittest
+from collections.abc import Iterator
 from contextvars import Token
 from typing import Any
 
 from . import _guard, _recording, _registry, _settings, _validating
 from ._current import install, uninstall
+from ._findings import after_failure
+from ._frames import hide_frames, start_at
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 __all__ = ["BigfootMixin", "BigfootTestCase"]
+
+
+def _bases_in_order(cls: type) -> str:
+    """``cls``'s bases as they should be written: those that bring the mixin first."""
+    mixed = [base for base in cls.__bases__ if issubclass(base, BigfootMixin)]
+    others = [base for base in cls.__bases__ if base not in mixed]
+    return ", ".join(base.__name__ for base in mixed + others)
+
+
+def _add_to_report(result: object, test: unittest.TestCase, failure: BaseException, found: str) -> None:
+    """Append ``found`` to the text ``result`` keeps for ``failure``, the failure of ``test``'s body.
+
+    The standard results keep each failure as text made when it was reported, before verification ran, so the note
+    added to the exception (which later formatting shows) is appended to that text too.
+    """
+    kinds = ["failures" if isinstance(failure, test.failureException) else "errors", "expectedFailures"]
+    for kind in kinds:
+        entries = getattr(result, kind, None)
+        if not isinstance(entries, list):
+            continue
+        for index, entry in enumerate(entries):
+            if isinstance(entry, tuple) and len(entry) == 2 and entry[0] is test and isinstance(entry[1], str):
+                if found not in entry[1]:
+                    separator = "" if entry[1].endswith("\n") else "\n"
+                    entries[index] = (test, f"{entry[1]}{separator}{found}\n")
+                return
 
 
 def _is_isolated_async(test: object) -> bool:
@@ -39,6 +70,19 @@ class BigfootMixin:
     bigfoot_verifier: StrictVerifier
     _bigfoot_token: Token[StrictVerifier | None] | None = None
     _bigfoot_validate: str | None = None  # validate mode's target (see bigfoot._validating)
+    _bigfoot_failure: BaseException | None = None  # what the test's body failed with, if it did
+    _bigfoot_found: str | None = None  # what verification then found, for the failure's report
+    _bigfoot_raised: BaseException | None = None  # the error verification raised for a body that passed
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        mro = cls.__mro__
+        if unittest.TestCase in mro and mro.index(unittest.TestCase) < mro.index(BigfootMixin):
+            # The test case's setUp/asyncSetUp does not call super(), so the mixin would never run.
+            raise TypeError(
+                f"{cls.__name__}: BigfootMixin must come before the test case class in the bases, or it never runs: "
+                f"write class {cls.__name__}({_bases_in_order(cls)})."
+            )
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes the test case lacks: the plugins, by hint name, created on first use.
@@ -84,7 +128,7 @@ class BigfootMixin:
         try:
             close_open(self.bigfoot_verifier)
             _guard.stop(self.bigfoot_verifier)
-            self.bigfoot_verifier.verify_all()
+            self._bigfoot_verify()
             if self._bigfoot_validate is not None:
                 _validating.finish_test(self.bigfoot_verifier, self, self._bigfoot_validate)
         finally:
@@ -93,15 +137,66 @@ class BigfootMixin:
             if self.bigfoot_verifier.record_target is not None:
                 _recording.finish_test(self.bigfoot_verifier, self)
 
+    def _bigfoot_verify(self) -> None:
+        """Verify; when the body has failed, what verification finds goes to that failure's report instead."""
+        failure = self._bigfoot_failure
+        if failure is None:
+            try:
+                self.bigfoot_verifier.verify_all()
+            except BaseException as error:
+                self._bigfoot_raised = error  # reported without a traceback: see _callTearDown
+                raise
+            return
+        found = after_failure(self.bigfoot_verifier)
+        if found is not None:
+            self._bigfoot_found = found
+            if hasattr(failure, "add_note"):  # Python 3.11+: shown wherever the failure is formatted from now on
+                failure.add_note(found)
+
+    def _bigfoot_failed(self, exc: BaseException) -> None:
+        # The test failed with it: unmocked calls inside (chained or in an exception group) were seen.
+        verifier = self.__dict__.get("bigfoot_verifier")
+        if verifier is not None:
+            mark_surfaced(verifier, exc)
+        hide_frames(exc)
+
     def _callTestMethod(self, method: Any) -> None:
         try:
             super()._callTestMethod(method)  # type: ignore[misc]
         except BaseException as exc:
-            # The test failed with it: unmocked calls inside (chained or in an exception group) were seen.
-            verifier = self.__dict__.get("bigfoot_verifier")
-            if verifier is not None:
-                mark_surfaced(verifier, exc)
-            raise
+            self._bigfoot_failed(exc)
+            start_at(exc, method)
+            if not isinstance(exc, unittest.SkipTest):
+                self._bigfoot_failure = exc
+            raise exc  # with the traceback as hide_frames left it (a bare raise would restore it on 3.10)
+
+    def _callTearDown(self) -> None:
+        try:
+            super()._callTearDown()  # type: ignore[misc]
+        except BaseException as exc:
+            hide_frames(exc)
+            if exc is self._bigfoot_raised:
+                exc.__traceback__ = None  # found at the end of the test: no line of it to point at
+            raise exc  # with the traceback as hide_frames left it (a bare raise would restore it on 3.10)
+
+    @contextlib.contextmanager
+    def subTest(self, *args: Any, **params: Any) -> Iterator[None]:
+        """``TestCase.subTest``; an unmocked call that fails a subtest is reported by that subtest only."""
+        with super().subTest(*args, **params):  # type: ignore[misc]
+            try:
+                yield
+            except BaseException as exc:
+                self._bigfoot_failed(exc)
+                raise
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        """``TestCase.run``; verification's findings about a test whose body failed are added to that failure."""
+        outcome: unittest.TestResult | None = super().run(result)  # type: ignore[misc]
+        failure, found = self._bigfoot_failure, self._bigfoot_found
+        self._bigfoot_failure = self._bigfoot_found = self._bigfoot_raised = None
+        if failure is not None and found is not None:
+            _add_to_report(result if result is not None else outcome, self, failure, found)  # type: ignore[arg-type]
+        return outcome
 
     def setUp(self) -> None:
         """Off ``IsolatedAsyncioTestCase``, install a fresh verifier (starting record or validate mode if on) for the

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ._verifier import StrictVerifier
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 __all__ = ["ScriptValidationError", "check", "check_target", "target"]
 

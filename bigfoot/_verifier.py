@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _guard, _settings
+from ._findings import unmocked_section
 from ._omittable import omittable
 from ._render import bullet_list, call_args, field_diff, masked_note
 from ._sandbox import Sandbox
@@ -23,6 +24,7 @@ from .errors import (
 )
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -78,6 +80,7 @@ class StrictVerifier:
         self._timeline = Timeline()
         self._plugins: dict[type[BasePlugin], BasePlugin] = {}
         self._unmocked: list[UnmockedInteractionError] = []
+        self._first_unmocked: UnmockedInteractionError | None = None  # swallowed or not: see _findings
         self._any_order = 0
         self.hint_owner = "bigfoot"
         """How hints name the plugin's owner: ``bigfoot`` (``bigfoot.asyncpg_mock.``) or ``self`` under the mixin."""
@@ -301,10 +304,7 @@ class StrictVerifier:
             return
         sections = []
         if unmocked:
-            sections.append(
-                f"{len(unmocked)} unmocked call(s) were made and swallowed by the code under test:\n"
-                + "\n".join(str(error) for error in unmocked)
-            )
+            sections.append(unmocked_section(unmocked, self._first_unmocked))
         if unasserted:
             lines = [item.assertion_line() for item in unasserted]
             sections.append(

@@ -13,10 +13,16 @@ import pytest
 
 from . import _guard, _recording, _settings, _validating
 from ._current import install, uninstall
+from ._findings import after_failure
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
 
 _FAILED = pytest.StashKey[bool]()
+_IN_BODY = pytest.StashKey[bool]()  # the test's body is running: a report made now is a subtest's
+_BODY_FAILED = pytest.StashKey[bool]()  # the test failed in setup or in its body (not only in a subtest)
+_FOUND = pytest.StashKey[str]()  # what verification found after that failure
+SECTION = "bigfoot verification at teardown"
+"""The section of a failed test's report that shows what verification found (pytest shows it after the failure)."""
 _INI_HELP = {
     "guard": "bigfoot's guard for the suite: tests (default), all or off",
     "unasserted_ok": "step names whose interactions need no assertion, for the suite (such as: close)",
@@ -79,12 +85,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if getattr(report, "failed", False) and call.when != "teardown":
         item.stash[_FAILED] = True
+    excinfo = call.excinfo
+    if excinfo is not None and call.when != "teardown":
+        verifier = getattr(item, "funcargs", {}).get("bigfoot_verifier")
+        if isinstance(verifier, StrictVerifier):
+            mark_surfaced(verifier, excinfo.value)  # also a subtest's failure, which pytest_runtest_call does not see
+        if not item.stash.get(_IN_BODY, False) and not excinfo.errisinstance(pytest.skip.Exception):
+            item.stash[_BODY_FAILED] = True
+    found = item.stash.get(_FOUND, None)
+    sections = getattr(report, "sections", None)
+    if call.when == "teardown" and found is not None and isinstance(sections, list):
+        sections.append((SECTION, found))
     return report
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     verifier = getattr(item, "funcargs", {}).get("bigfoot_verifier")
+    item.stash[_IN_BODY] = True
     try:
         return (yield)
     except BaseException as exc:
@@ -93,6 +111,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             mark_surfaced(verifier, exc)
         raise
     finally:
+        item.stash[_IN_BODY] = False
         if isinstance(verifier, StrictVerifier):
             _guard.stop(verifier)  # the guard covers the test's body; fixtures' teardown may use a real server
             if verifier.record_target is not None:
@@ -126,7 +145,12 @@ def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]
         __tracebackhide__ = True
         close_open(verifier)
         _guard.stop(verifier)
-        verifier.verify_all()
+        if request.node.stash.get(_BODY_FAILED, False):
+            found = after_failure(verifier)  # added to the failure's report, not a second failure
+            if found is not None:
+                request.node.stash[_FOUND] = found
+        else:
+            verifier.verify_all()
         if validate is not None and not request.node.stash.get(_FAILED, False):
             _validating.check(verifier, validate)
     finally:

@@ -268,6 +268,9 @@ async def _two_swallowed_calls(verifier: StrictVerifier, apg: AsyncpgPlugin, *ex
         await swallow(conn.execute("SELECT 2"))
 
 
+_LINE = _two_swallowed_calls.__code__.co_firstlineno + 1  # where the session is scripted
+
+
 async def test_only_unmocked_calls_give_the_first_one_as_the_error(
     verifier: StrictVerifier, apg: AsyncpgPlugin
 ) -> None:
@@ -278,7 +281,12 @@ async def test_only_unmocked_calls_give_the_first_one_as_the_error(
     assert info.value.method == "fetchval" and info.value.fields == {"query": "SELECT 1", "args": []}
     assert info.value.session == 1 and info.value.expected is None
     assert info.value.hint == '.expect("fetchval", returns=...)'
-    assert str(info.value).startswith("2 unmocked call(s) were made and swallowed")
+    assert str(info.value).startswith("An unmocked call was made and swallowed")
+    assert str(info.value).endswith(
+        "It was followed by 1 call(s) made after it (likely cleanup), unmocked too:\n"
+        "    Unmocked call: conn.execute(query='SELECT 2', args=[]) on session #1, which has no steps left (its last "
+        f"step session #1 step 1 'connect' (scripted at tests/asyncpg/test_verifier.py:{_LINE}))."
+    )
 
 
 @pytest.mark.parametrize(

@@ -93,10 +93,10 @@ def test_unmocked():
     result.assert_outcomes(failed=1)
     assert_lines_in_order(
         result,
-        "E           bigfoot.errors.UnmockedInteractionError: Unmocked call: "
+        "E       bigfoot.errors.UnmockedInteractionError: Unmocked call: "
         "subprocess.run(popenargs=[['rm', '-rf', 'build']]), but no session is queued.",
-        "E           Script one before the code runs:",
-        "E               bigfoot.subprocess_mock.new_session()"
+        "E       Script one before the code runs:",
+        "E           bigfoot.subprocess_mock.new_session()"
         '.expect("run", returns=subprocess.CompletedProcess([...], 0))',
     )
     assert "ERROR at teardown" not in result.stdout.str()

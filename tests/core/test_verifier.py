@@ -401,7 +401,11 @@ def test_only_swallowed_unmocked_calls_give_the_first_one_as_the_error(
     first, second = verifier._unmocked
     with pytest.raises(UnmockedInteractionError) as info:
         verifier.verify_all()
-    assert str(info.value) == (f"2 unmocked call(s) were made and swallowed by the code under test:\n{first}\n{second}")
+    assert str(info.value) == (
+        f"An unmocked call was made and swallowed by the code under test:\n{first}\n"
+        "It was followed by 1 call(s) made after it (likely cleanup), unmocked too:\n"
+        f"    {str(second).splitlines()[0]}"
+    )
     assert str(first) == (
         "Unmocked call: subprocess.run(popenargs=[['a']]), but no session is queued.\n"
         "Script one before the code runs:\n"

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from ..._registry import register_plugin
 from .secrets import SECRET_FIELDS, mask_dsn
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin, AsyncpgSessionHandle, connection_lost, pg_type, postgres_error
 

@@ -20,6 +20,9 @@ import asyncpg
 from ..._notgiven import NotGiven
 from ..._patching import Arguments, InterceptedCall
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 try:
     from asyncpg.connect_utils import _parse_connect_arguments as _parse
 except ImportError:  # pragma: no cover - every asyncpg bigfoot supports has it; without it, nothing is checked

@@ -22,6 +22,9 @@ from .described import pg_type
 from .faults import LOST_MESSAGE
 from .steps import SPECS
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from .recording import Entry, Recorder
 

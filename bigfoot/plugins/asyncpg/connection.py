@@ -30,6 +30,9 @@ from .prepared import PreparedStatement
 from .transaction import Transaction
 from .txstate import OTHER, PLAIN, ServerTransaction, Statement, Status, in_failed_transaction, statements
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin
     from .record import Record

@@ -18,6 +18,9 @@ from .resource import ConnectionResource, guarded
 from .rows import convert_all
 from .txstate import Status, in_failed_transaction, statements
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from .connection import Connection
 

@@ -20,6 +20,9 @@ from asyncpg.protocol import protocol as _protocol
 from asyncpg.serverversion import split_server_version_string
 from asyncpg.types import Attribute, ServerVersion, Type
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 _NAME_TO_OID: Mapping[str, int] = _protocol.BUILTIN_TYPE_NAME_MAP
 _OID_TO_NAME: Mapping[int, str] = _protocol.BUILTIN_TYPE_OID_MAP
 _ARRAY_OIDS = frozenset(_protocol.ARRAY_TYPES)

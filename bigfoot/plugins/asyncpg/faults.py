@@ -26,6 +26,9 @@ from asyncpg import connection as _asyncpg_connection
 
 from .defaults import NONE, PUBLIC, actual, given
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from ..._script import Step
     from ..._timeline import Interaction

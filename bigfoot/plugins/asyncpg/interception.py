@@ -20,6 +20,9 @@ import asyncpg
 
 from .arguments import check_connect_arguments, check_connection_class, check_pool_connect_arguments
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from ..._patching import InterceptedCall
     from .connection import Connection

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from ..._sql import tokens
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 counted: dict[str, int] = {}
 """Queries already counted; the fakes look here first, so the counting runs once per query text."""
 

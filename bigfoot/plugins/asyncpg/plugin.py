@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .recording import Recorder
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 __all__ = ["AsyncpgPlugin", "AsyncpgSessionHandle", "connection_lost", "pg_type", "postgres_error"]
 

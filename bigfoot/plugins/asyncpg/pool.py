@@ -21,6 +21,9 @@ from .connection import Connection, ConnectionProxyBase
 from .defaults import NONE, ZERO, given
 from .pool_connections import PoolConnections
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from .plugin import AsyncpgPlugin
     from .record import Record

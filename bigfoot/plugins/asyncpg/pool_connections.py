@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 
 class PoolConnections:
     """Open connections of one fake pool: idle ones that ran ``init`` (``ready``), idle ones that must still run it

@@ -15,6 +15,9 @@ from .described import Unknown, last_options, status_after
 from .resource import ConnectionResource, guarded
 from .rows import Record, convert, convert_all
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from .connection import Connection
 

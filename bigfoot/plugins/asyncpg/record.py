@@ -13,6 +13,9 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 __all__ = ["Record"]
 
 

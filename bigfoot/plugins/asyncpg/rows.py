@@ -32,6 +32,9 @@ import asyncpg
 from .defaults import actual
 from .record import FallbackRecord, split_pairs
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 __all__ = ["Record", "build", "builder", "convert", "from_pairs", "from_row"]
 
 _AsyncpgRecord: Any = asyncpg.Record

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..._plugin import BasePlugin
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
 
 POOL_SHORTCUTS = (
     "copy_from_query",

@@ -24,6 +24,9 @@ from urllib.parse import unquote_plus
 
 from ..._secrets import MASK
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 SECRET_FIELDS = frozenset({"password", "sslpassword"})
 
 _KEYS = frozenset({"password", "sslpassword"})

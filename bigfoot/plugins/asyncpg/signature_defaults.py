@@ -19,6 +19,9 @@ from asyncpg.prepared_stmt import PreparedStatement
 
 from ..._notgiven import NotGiven
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 _QUERIES = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "fetchmany", "cursor")
 _COPIES = ("copy_from_table", "copy_from_query", "copy_to_table", "copy_records_to_table")
 

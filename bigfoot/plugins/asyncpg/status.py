@@ -12,6 +12,9 @@ from typing import Any
 
 from ..._sql import tokens
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 _ROW_COUNTS = {"INSERT": "INSERT 0 1", "UPDATE": "UPDATE 1", "DELETE": "DELETE 1", "SELECT": "SELECT 1"}
 _ROW_COUNTS.update({name: f"{name} 1" for name in ("MERGE", "FETCH", "MOVE", "COPY")})
 _OBJECT_COMMANDS = frozenset({"CREATE", "DROP", "ALTER"})

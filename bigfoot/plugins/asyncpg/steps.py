@@ -9,6 +9,9 @@ from .described import CONNECTED, EXECUTED, PREPARE
 from .record import Record, as_record
 from .status import status_example
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 
 def _rows(value: Any) -> list[Record]:
     if not isinstance(value, (list, tuple)):

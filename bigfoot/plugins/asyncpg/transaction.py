@@ -11,6 +11,9 @@ import asyncpg
 from .resource import ConnectionResource, guarded
 from .txstate import Statement, Status, in_failed_transaction
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from .connection import Connection
 

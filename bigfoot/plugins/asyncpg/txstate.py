@@ -28,6 +28,9 @@ import asyncpg
 
 from ..._sql import tokens
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 IN_FAILED_MESSAGE = "current transaction is aborted, commands ignored until end of transaction block"
 
 

@@ -32,6 +32,9 @@ import asyncpg
 from ..._sandbox import outside_sandbox
 from ..._script import Answer
 
+__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
+__tracebackhide__ = True  # and pytest too
+
 if TYPE_CHECKING:
     from ..._script import Step
     from ..._timeline import Interaction
