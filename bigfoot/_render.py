@@ -7,6 +7,7 @@ always looks the same wherever it is shown.
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._registry import mask_text as mask_text  # re-exported: masking a text through every plugin
@@ -73,12 +74,29 @@ def field_diff(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[s
             lines.append(f"{name}: expected {show(name, wanted)}, but the call did not pass it")
             continue
         try:
-            same = bool(wanted == actual[name])
+            same = bool(wanted == actual[name]) or _equal_with_nan(wanted, actual[name])
         except Exception:  # a matcher that raises is a difference, not a crash
             same = False
         if not same:
             lines.extend(_value_diff(name, wanted, actual[name]))
     return lines
+
+
+def _equal_with_nan(wanted: Any, got: Any) -> bool:
+    """Equal once NaN counts as equal to NaN: the NaN a call passed and the NaN its assertion gives are the same value
+    to a test, though NaN never equals itself. Lists, tuples and dicts are compared item by item."""
+    if type(wanted) is not type(got):
+        return False
+    if isinstance(wanted, (list, tuple)):
+        return len(wanted) == len(got) and all(
+            a == b or _equal_with_nan(a, b) for a, b in zip(wanted, got, strict=True)
+        )
+    if isinstance(wanted, dict):
+        return wanted.keys() == got.keys() and all(a == got[k] or _equal_with_nan(a, got[k]) for k, a in wanted.items())
+    decimal = sys.modules.get("decimal")
+    if isinstance(wanted, float) or (decimal is not None and isinstance(wanted, decimal.Decimal)):
+        return wanted != wanted and got != got  # NaN is the one value not equal to itself
+    return False
 
 
 def _value_diff(name: str, wanted: Any, got: Any) -> list[str]:

@@ -444,3 +444,22 @@ async def test_any_order_reports_missing_fields(verifier: StrictVerifier, apg: A
         with pytest.raises(MissingAssertionFieldsError, match="left out recorded field"):
             apg.assert_connect(host="h")
         apg.assert_connect(host="h", port=1)
+
+
+async def test_a_nan_argument_is_asserted_with_nan(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    import decimal
+
+    apg.new_session().expect("connect").expect("fetchval", returns=None, times=3)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.fetchval("SELECT $1::float8", float("nan"))
+        await conn.fetchval("SELECT $1::numeric", decimal.Decimal("NaN"))
+        await conn.fetchval("SELECT $1::float8[]", [1.0, float("nan")])
+    apg.assert_connect()
+    # NaN never equals itself, yet to a test the NaN passed and the NaN asserted are the same value.
+    apg.assert_fetchval(query="SELECT $1::float8", args=[float("nan")])
+    apg.assert_fetchval(query="SELECT $1::numeric", args=[decimal.Decimal("NaN")])
+    with pytest.raises(InteractionMismatchError, match=r"args: expected \[\[1.0, 2.0\]\], actual \[\[1.0, nan\]\]"):
+        apg.assert_fetchval(query="SELECT $1::float8[]", args=[[1.0, 2.0]])  # a number is not NaN
+    apg.assert_fetchval(query="SELECT $1::float8[]", args=[[1.0, float("nan")]])
+    verifier.verify_all()

@@ -198,21 +198,14 @@ async def type_date_before_christ(db: Database) -> None:
     await conn.close()
 
 
-_NAN = (
-    "a NaN argument (float or Decimal) never equals itself, so the recorded assertion args=[nan] does not match the "
-    "call it was recorded from (InteractionMismatchError: args: expected [nan], actual [nan]); the verifier compares "
-    "fields with =="
-)
-
-
-@scenario("types", xfail=_NAN)
+@scenario("types")
 async def type_nan_float_argument(db: Database) -> None:
     conn = await db.connect()
     await db.attempt("NaN in", conn.fetchval("SELECT $1::float8", float("nan")))
     await conn.close()
 
 
-@scenario("types", xfail=_NAN)
+@scenario("types")
 async def type_nan_numeric_argument(db: Database) -> None:
     conn = await db.connect()
     await db.attempt("NaN in", conn.fetchval("SELECT $1::numeric", decimal.Decimal("NaN")))
