@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import re
 
@@ -42,3 +43,27 @@ def test_accepted_arguments_are_not_parsed_again_but_a_changed_environment_is(
     monkeypatch.setenv("PGSSLMODE", "nonsense")
     with pytest.raises(asyncpg.ClientConfigurationError, match="sslmode"):
         arguments.check_connect_arguments(value)
+
+
+def test_the_memo_of_accepted_arguments_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every distinct set of arguments the parser accepted is remembered, up to a bound, so code that connects with
+    # endless distinct arguments does not grow the memo without end.
+    monkeypatch.setattr(arguments, "_parse", lambda **kwargs: None)  # the memo is under test, not asyncpg's parser
+    monkeypatch.setattr(arguments, "_accepted", set())
+    defaults = inspect.signature(asyncpg.connect).parameters
+    for n in range(1100):
+        dsn = f"postgresql://h{n}/db"
+        arguments.check_connect_arguments(lambda name, dsn=dsn: dsn if name == "dsn" else defaults[name].default)
+    assert len(arguments._accepted) == 1024
+
+
+@pytest.mark.parametrize("timeout", [0.5, True, "0.25", 3])
+def test_prepare_takes_any_timeout_above_zero(timeout: object) -> None:
+    # prepare() converts timeout= with float() alone: a value above zero, even below one second, is accepted.
+    arguments.check_query_timeout(timeout, wrapped=False)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, 0.0, False])
+def test_prepare_times_out_at_once_for_a_timeout_of_zero_or_less(timeout: object) -> None:
+    with pytest.raises(asyncio.TimeoutError):
+        arguments.check_query_timeout(timeout, wrapped=False)

@@ -37,6 +37,8 @@ DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
         ("ROLLBACK TRANSACTION TO SAVEPOINT Sp", [Statement("rollback_to", "sp")]),
         ('ROLLBACK TO "Sp"', [Statement("rollback_to", "Sp")]),
         ("RELEASE sp", [Statement("release", "sp")]),
+        ("RELEASE SAVEPOINT sp", [Statement("release", "sp")]),
+        ("SAVEPOINT sp", [Statement("savepoint", "sp")]),
         ("COMMIT PREPARED 'x'", [OTHER]),
         ("PREPARE TRANSACTION 'x'", [Statement("commit")]),
         ("; -- nothing\n;", []),
@@ -56,6 +58,31 @@ def test_a_failed_string_of_statements_fails_at_its_first_ordinary_statement() -
     assert server.refused_at(statements("SELECT 1; ROLLBACK")) == 0
     server.failed(statements("COMMIT"))  # a failed COMMIT ends the block
     assert server.status is Status.IDLE
+
+
+def test_a_failed_string_of_transaction_control_fails_at_its_last_statement() -> None:
+    # No statement of the string is ordinary, so the model blames the last one: here the COMMIT, which ends the block.
+    server = ServerTransaction()
+    server.ran(statements("BEGIN"))
+    server.failed(statements("SAVEPOINT a; RELEASE SAVEPOINT a; COMMIT"))
+    assert server.status is Status.IDLE
+
+
+def test_the_memo_of_read_statements_is_bounded() -> None:
+    # Each distinct SQL text is split once and remembered, up to a bound; past it a text is still read right.
+    from bigfoot.plugins.asyncpg.txstate import _read
+
+    saved = dict(_read)
+    _read.clear()
+    try:
+        for n in range(4100):
+            assert statements(f"BEGIN -- {n}") == (Statement("begin"),)
+        assert len(_read) == 4096
+        assert "BEGIN -- 0" in _read
+        assert "BEGIN -- 4099" not in _read
+    finally:
+        _read.clear()
+        _read.update(saved)
 
 
 async def _aborted(verifier: StrictVerifier, apg: AsyncpgPlugin, *more: tuple[str, Any]) -> Any:
