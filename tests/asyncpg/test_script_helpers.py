@@ -354,8 +354,8 @@ async def test_a_failing_pool_call_still_releases(verifier: StrictVerifier, apg:
             ValueError,
             "pool_call('acquire'): not a pool shortcut; asyncpg's pools make one call through copy_from_query, "
             "copy_from_table, copy_records_to_table, copy_to_table, execute, executemany, fetch, fetchmany, fetchrow, "
-            'fetchval. For a checkout (pool.acquire()), script new_session().expect("acquire"), the calls made on the '
-            'connection, then .expect("release").',
+            "fetchval. For a checkout (pool.acquire()), script checkout(lambda con: ...) with the calls made on the "
+            "connection.",
         ),
         ("prepare", {}, ValueError, "pool_call('prepare'): not a pool shortcut;"),
         (None, {}, ValueError, "pool_call(None): not a pool shortcut;"),
@@ -439,3 +439,47 @@ def test_the_helpers_under_the_mixin() -> None:
     result = unittest.TestResult()
     Helpers("test_it").run(result)
     assert (result.testsRun, result.errors, result.failures) == (1, [], [])
+
+
+# -- checkout() -------------------------------------------------------------------------------------------------------
+
+
+def test_checkout_scripts_acquire_the_body_and_release(apg: AsyncpgPlugin) -> None:
+    line = line_of_next_statement()
+    written = apg.new_session().expect("acquire").expect("fetchval", returns=1).expect("release")
+    helped = apg.checkout(lambda con: con.expect("fetchval", returns=1))
+    assert shape(helped, line + 1) == shape(written, line)
+    nested = apg.checkout(lambda con: con.transaction(lambda tx: tx.expect("execute", returns="UPDATE 1")))
+    assert [step.method for step in nested.steps] == ["acquire", "begin", "execute", "commit", "release"]
+    assert [step.method for step in apg.checkout().steps] == ["acquire", "release"]  # a checkout making no call
+
+
+def test_checkout_refuses_a_bad_body_and_queues_nothing(apg: AsyncpgPlugin) -> None:
+    handle = apg.new_session()
+    with pytest.raises(TypeError, match=r"^checkout\(\): body must be a function that scripts the checkout's steps"):
+        apg.checkout(handle.expect("fetchval", returns=1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^checkout\(\): body must be a plain function, not a coroutine function"):
+
+        async def body(con: AsyncpgSessionHandle) -> None:
+            con.expect("fetchval", returns=1)
+
+        apg.checkout(body)
+    assert len(apg._sessions) == 1  # only the handle made above
+    with pytest.raises(TypeError, match=r"^checkout\(\): the body scripted no step on the handle it was given"):
+        apg.checkout(lambda con: None)
+
+
+async def test_code_under_test_checks_out_a_connection(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.checkout(lambda con: con.transaction(lambda tx: tx.expect("execute", returns="UPDATE 1")))
+    with verifier.sandbox():
+        async with asyncpg.create_pool(min_size=1, max_size=1) as pool, pool.acquire() as con, con.transaction():
+            status = await con.execute("UPDATE jobs SET done = true")
+    assert status == "UPDATE 1"
+    apg.assert_create_pool(min_size=1, max_size=1)
+    apg.assert_acquire()
+    apg.assert_begin()
+    apg.assert_execute(query="UPDATE jobs SET done = true", args=[])
+    apg.assert_commit()
+    apg.assert_release()
+    apg.assert_close_pool()
+    verifier.verify_all()

@@ -235,6 +235,17 @@ class AsyncpgPlugin(BasePlugin):
         """
         return scripting.pool_call(self, sys._getframe(1), method, returns, raises, delay, options)
 
+    def checkout(self, body: Callable[[AsyncpgSessionHandle], object] | None = None) -> AsyncpgSessionHandle:
+        """Queue the session of one checkout, ``async with pool.acquire() as con:``: ``acquire``, the steps
+        ``body(handle)`` scripts for the calls made on the connection, then ``release``.
+
+        ``body`` is called at once with the session's handle (a lambda chaining ``expect()`` and ``transaction()``
+        calls, or a function); without it the checkout makes no call. The steps are exactly those of
+        ``new_session().expect("acquire")``, the body's, then ``.expect("release")``, each at the line that scripted
+        it. Returns the session's handle.
+        """
+        return scripting.checkout(self, sys._getframe(1), body)
+
     def open_connection(self, fields: dict[str, Any]) -> Connection:
         """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
         record_class = fields.get("record_class", asyncpg.Record)

@@ -1,4 +1,4 @@
-"""Helpers for the common shapes of an asyncpg script: a transaction block, and a pool's one-call shortcut.
+"""Helpers for the common shapes of an asyncpg script: a transaction block, a checkout, and a pool's shortcut.
 
 Each scripts exactly the steps the written-out ``expect()`` calls would, each at the test's line (never this
 module's), so messages about a step name the line where the test scripted it.
@@ -44,7 +44,11 @@ _BLOCK = {
     True: ("savepoint", "release_savepoint", "rollback_to_savepoint"),
 }
 
-_EXAMPLE = 'lambda tx: tx.expect("execute", returns="INSERT 0 1")'
+_EXAMPLES = {
+    "transaction": 'lambda tx: tx.expect("execute", returns="INSERT 0 1")',
+    "checkout": 'lambda con: con.expect("fetchval", returns=1)',
+}
+_WHAT = {"transaction": "block", "checkout": "checkout"}
 
 
 def _type_name(value: object) -> str:
@@ -78,55 +82,77 @@ class AsyncpgSessionHandle(SessionHandle):
         """
         frame = sys._getframe(1)
         if body is not None:
-            _check_body(body)
+            _check_body(body, "transaction")
         if type(rollback) is not bool:
             raise TypeError(f"transaction(): rollback must be True or False, got {_type_name(rollback)} {rollback!r}.")
         start, commit, undo = _BLOCK[self._depth > 0]
         self._step(frame, start)
         if body is not None:
-            scripted = len(self._session.steps)
             self._depth += 1
             try:
-                result = body(self)
+                self._script_body(body, "transaction")
             finally:
                 self._depth -= 1
-            if inspect.isawaitable(result):
-                getattr(result, "close", lambda: None)()  # never awaited: close it so Python does not warn
-                raise TypeError(_ASYNC_BODY)
-            if len(self._session.steps) == scripted:
-                raise TypeError(
-                    f"transaction(): the body scripted no step on the handle it was given (it returned "
-                    f"{_type_name(result)} {result!r}). Script the block's steps on that handle, as in {_EXAMPLE}; "
-                    "for an empty block call transaction() without a body."
-                )
         self._step(frame, undo if rollback else commit)
         return self
+
+    def _script_body(self, body: Callable[[Self], object], helper: str) -> None:
+        """Call a helper's ``body`` with this handle; it must script at least one step, and not be async."""
+        scripted = len(self._session.steps)
+        result = body(self)
+        if inspect.isawaitable(result):
+            getattr(result, "close", lambda: None)()  # never awaited: close it so Python does not warn
+            raise TypeError(_async_body(helper))
+        if len(self._session.steps) == scripted:
+            raise TypeError(
+                f"{helper}(): the body scripted no step on the handle it was given (it returned "
+                f"{_type_name(result)} {result!r}). Script the {_WHAT[helper]}'s steps on that handle, as in "
+                f"{_EXAMPLES[helper]}; for an empty {_WHAT[helper]} call {helper}() without a body."
+            )
 
     def _step(self, frame: FrameType, method: str) -> None:
         self._expect_at(frame, method, NOT_GIVEN, None, True, 1, None, {})
 
 
-_ASYNC_BODY = (
-    "transaction(): body must be a plain function, not a coroutine function: a script is written before the code "
-    f"runs and nothing in it is awaited. Use {_EXAMPLE}."
-)
+def _async_body(helper: str) -> str:
+    return (
+        f"{helper}(): body must be a plain function, not a coroutine function: a script is written before the code "
+        f"runs and nothing in it is awaited. Use {_EXAMPLES[helper]}."
+    )
 
 
-def _check_body(body: object) -> None:
+def _check_body(body: object, helper: str) -> None:
     if inspect.iscoroutinefunction(body):
-        raise TypeError(_ASYNC_BODY)
+        raise TypeError(_async_body(helper))
     if callable(body):
         return
     why = ""
     if isinstance(body, SessionHandle):
+        first = "block's begin" if helper == "transaction" else "checkout's acquire"
         why = (
-            " An expect() call written as the argument runs before the block's begin step is scripted, so put it in "
+            f" An expect() call written as the argument runs before the {first} step is scripted, so put it in "
             "a function of the handle."
         )
     raise TypeError(
-        f"transaction(): body must be a function that scripts the block's steps on the handle it is given, such as "
-        f"{_EXAMPLE}; got {_type_name(body)} {body!r}.{why}"
+        f"{helper}(): body must be a function that scripts the {_WHAT[helper]}'s steps on the handle it is given, "
+        f"such as {_EXAMPLES[helper]}; got {_type_name(body)} {body!r}.{why}"
     )
+
+
+def checkout(
+    plugin: BasePlugin, frame: FrameType, body: Callable[[AsyncpgSessionHandle], object] | None
+) -> AsyncpgSessionHandle:
+    """A new session scripting one checkout, ``async with pool.acquire() as con:``: ``acquire``, the steps ``body``
+    scripts, ``release``, at ``frame``. The body is checked before the session is queued."""
+    if body is not None:
+        _check_body(body, "checkout")
+    handle = plugin.new_session()
+    assert isinstance(handle, AsyncpgSessionHandle)  # AsyncpgPlugin.handle_class
+    handle._step(frame, "acquire")
+    if body is not None:
+        handle._script_body(body, "checkout")
+    handle._step(frame, "release")
+    return handle
 
 
 def pool_call(
@@ -145,8 +171,8 @@ def pool_call(
     if type(method) is not str or method not in POOL_SHORTCUTS:
         raise ValueError(
             f"pool_call({method!r}): not a pool shortcut; asyncpg's pools make one call through "
-            f'{", ".join(POOL_SHORTCUTS)}. For a checkout (pool.acquire()), script new_session().expect("acquire"), '
-            'the calls made on the connection, then .expect("release").'
+            f"{', '.join(POOL_SHORTCUTS)}. For a checkout (pool.acquire()), script checkout(lambda con: ...) with the "
+            "calls made on the connection."
         )
     for name in ("required", "times"):
         if name in options:
