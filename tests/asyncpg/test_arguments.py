@@ -10,7 +10,8 @@ import asyncpg
 import asyncpg.connect_utils
 import pytest
 
-from bigfoot.plugins.asyncpg import arguments
+from bigfoot import StrictVerifier
+from bigfoot.plugins.asyncpg import AsyncpgPlugin, arguments
 
 
 def test_the_memo_knows_every_environment_variable_asyncpg_reads() -> None:
@@ -67,3 +68,25 @@ def test_prepare_takes_any_timeout_above_zero(timeout: object) -> None:
 def test_prepare_times_out_at_once_for_a_timeout_of_zero_or_less(timeout: object) -> None:
     with pytest.raises(asyncio.TimeoutError):
         arguments.check_query_timeout(timeout, wrapped=False)
+
+
+async def test_a_rejected_argument_is_reported_without_bigfoots_frames(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # The error points at the code that passed the argument: pytest and unittest leave every bigfoot frame of its
+    # traceback out of the report, the frames of the check that rejected it included.
+    apg.new_session().expect("connect")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(ValueError, match="invalid timeout value") as info:
+            await conn.fetch("SELECT 1", timeout="soon")
+    seen = set()
+    tb = info.value.__traceback__
+    while tb is not None:
+        names = tb.tb_frame.f_globals
+        if names.get("__name__", "").startswith("bigfoot."):
+            seen.add(names["__name__"])
+            assert names.get("__unittest") is True, names["__name__"]  # unittest's marker
+            assert tb.tb_frame.f_locals.get("__tracebackhide__", names.get("__tracebackhide__")) is True  # pytest's
+        tb = tb.tb_next
+    assert "bigfoot.plugins.asyncpg.arguments" in seen

@@ -68,6 +68,14 @@ def test_a_failed_string_of_transaction_control_fails_at_its_last_statement() ->
     assert server.status is Status.IDLE
 
 
+def test_a_prepare_that_fails_aborts_the_block_even_for_a_commit() -> None:
+    # A prepare is only parsed: a malformed COMMIT that fails to parse ends nothing, it aborts the block like any error.
+    server = ServerTransaction()
+    server.ran(statements("BEGIN"))
+    server.failed(statements("COMMIT AND"), executed=False)
+    assert server.status is Status.FAILED
+
+
 def test_the_memo_of_read_statements_is_bounded() -> None:
     # Each distinct SQL text is split once and remembered, up to a bound; past it a text is still read right.
     from bigfoot.plugins.asyncpg.txstate import _read
