@@ -36,11 +36,15 @@ DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
         ("ABORT", [Statement("rollback")]),
         ("ROLLBACK TRANSACTION TO SAVEPOINT Sp", [Statement("rollback_to", "sp")]),
         ('ROLLBACK TO "Sp"', [Statement("rollback_to", "Sp")]),
+        ("ROLLBACK WORK TO sp", [Statement("rollback_to", "sp")]),
+        ("ROLLBACK TO", [Statement("rollback_to")]),  # no name: the server's syntax error, not a crash of the model
         ("RELEASE sp", [Statement("release", "sp")]),
         ("RELEASE SAVEPOINT sp", [Statement("release", "sp")]),
         ("SAVEPOINT sp", [Statement("savepoint", "sp")]),
         ("COMMIT PREPARED 'x'", [OTHER]),
         ("PREPARE TRANSACTION 'x'", [Statement("commit")]),
+        ("PREPARE update_user AS SELECT 1", [OTHER]),
+        ("UPDATE transaction SET done = true", [OTHER]),  # a table may be named transaction
         ("; -- nothing\n;", []),
     ],
 )
