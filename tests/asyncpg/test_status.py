@@ -16,6 +16,9 @@ from bigfoot.plugins.asyncpg.status import status_for
         ("SELECT 1; WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", "INSERT 0 1"),
         ("WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x; ", "SELECT 1"),
         ("CREATE MATERIALIZED VIEW v AS SELECT 1", "CREATE MATERIALIZED VIEW"),
+        # A quoted name is no word: what is left after the command is the kind of object alone.
+        ('DROP MATERIALIZED VIEW "Totals"', "DROP MATERIALIZED VIEW"),
+        ('WITH "x" ("a") AS (SELECT 1) INSERT INTO t SELECT * FROM "x"', "INSERT 0 1"),
         ("-- only a comment", None),
     ],
 )
