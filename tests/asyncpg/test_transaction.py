@@ -1,0 +1,77 @@
+"""The fake Transaction (transaction.py) beyond what the contract and differential scenarios reach: nested blocks
+that name an isolation level inside an aborted block, and where its errors point."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from bigfoot import StrictVerifier
+from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
+
+DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
+
+
+def _aborted_block(apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("begin").expect("execute", raises=DIVISION_BY_ZERO).expect("rollback")
+
+
+async def test_a_nested_level_under_a_block_without_one_is_refused_by_the_aborted_block_unrecorded(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # asyncpg asks the server for the outer block's level, a question the aborted block refuses with 25P02. The fake
+    # never records that question, so it records no refusal either.
+    _aborted_block(apg)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        outer = conn.transaction()
+        await outer.start()
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await conn.execute("SELECT 1/0")
+        recorded = len(verifier.interactions)
+        with pytest.raises(asyncpg.InFailedSQLTransactionError):
+            await conn.transaction(isolation="read_committed").start()
+        assert len(verifier.interactions) == recorded
+        await outer.rollback()
+
+
+async def test_a_nested_level_equal_to_the_outer_one_sends_the_savepoint(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # With the outer level known, nothing is asked: the SAVEPOINT is sent, and the aborted block refuses it (a refused
+    # call is recorded). The level is compared by value: one read from settings is not the same string object.
+    _aborted_block(apg)
+    level = "".join(["serial", "izable"])
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        outer = conn.transaction(isolation="serializable")
+        await outer.start()
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await conn.execute("SELECT 1/0")
+        recorded = len(verifier.interactions)
+        with pytest.raises(asyncpg.InFailedSQLTransactionError):
+            await conn.transaction(isolation=level).start()
+        assert len(verifier.interactions) == recorded + 1
+        await outer.rollback()
+
+
+async def test_a_misused_transaction_is_reported_without_bigfoots_frames(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # The error points at the code that misused the transaction: pytest and unittest leave every bigfoot frame of its
+    # traceback out of the report, the transaction's own included.
+    apg.new_session().expect("connect")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(asyncpg.InterfaceError, match="not yet started") as info:
+            await conn.transaction().commit()
+    seen = set()
+    tb = info.value.__traceback__
+    while tb is not None:
+        names = tb.tb_frame.f_globals
+        if names.get("__name__", "").startswith("bigfoot."):
+            seen.add(names["__name__"])
+            assert names.get("__unittest") is True, names["__name__"]  # unittest's marker
+            assert tb.tb_frame.f_locals.get("__tracebackhide__", names.get("__tracebackhide__")) is True  # pytest's
+        tb = tb.tb_next
+    assert "bigfoot.plugins.asyncpg.transaction" in seen
