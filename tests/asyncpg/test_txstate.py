@@ -45,6 +45,7 @@ DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
         ("PREPARE TRANSACTION 'x'", [Statement("commit")]),
         ("PREPARE update_user AS SELECT 1", [OTHER]),
         ("UPDATE transaction SET done = true", [OTHER]),  # a table may be named transaction
+        ("LOCK transaction IN SHARE MODE", [OTHER]),
         ("; -- nothing\n;", []),
     ],
 )
@@ -78,6 +79,13 @@ def test_a_prepare_that_fails_aborts_the_block_even_for_a_commit() -> None:
     server.ran(statements("BEGIN"))
     server.failed(statements("COMMIT AND"), executed=False)
     assert server.status is Status.FAILED
+
+
+def test_a_failed_prepare_of_several_statements_runs_none_of_them() -> None:
+    # The server refuses to prepare several statements at once: the BEGIN among them never ran, so no block is open.
+    server = ServerTransaction()
+    server.failed(statements("BEGIN; SELECT 1"), executed=False)
+    assert server.status is Status.IDLE
 
 
 def test_the_memo_of_read_statements_is_bounded() -> None:
