@@ -55,6 +55,33 @@ async def test_a_nested_level_equal_to_the_outer_one_sends_the_savepoint(
         await outer.rollback()
 
 
+async def test_a_nested_block_naming_another_level_is_refused_whichever_sorts_first(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    apg.new_session().expect("connect").expect("begin").expect("rollback")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        outer = conn.transaction(isolation="serializable")
+        await outer.start()
+        with pytest.raises(asyncpg.InterfaceError, match="current 'read_committed' != outer 'serializable'"):
+            await conn.transaction(isolation="read_committed").start()
+        await outer.rollback()
+
+
+async def test_after_its_async_with_block_a_transaction_is_over_not_managed(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # Leaving the block ends asyncpg's management of it: a later commit() is refused because the block committed.
+    apg.new_session().expect("connect").expect("begin").expect("commit")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        block = conn.transaction()
+        async with block:
+            pass
+        with pytest.raises(asyncpg.InterfaceError, match="cannot commit; the transaction is already committed"):
+            await block.commit()
+
+
 async def test_a_misused_transaction_is_reported_without_bigfoots_frames(
     verifier: StrictVerifier, apg: AsyncpgPlugin
 ) -> None:
