@@ -41,6 +41,9 @@ DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
         ("RELEASE sp", [Statement("release", "sp")]),
         ("RELEASE SAVEPOINT sp", [Statement("release", "sp")]),
         ("SAVEPOINT sp", [Statement("savepoint", "sp")]),
+        ("RELEASE a", [Statement("release", "a")]),  # a name that sorts before the word savepoint
+        ("RELEASE", [Statement("release")]),  # nameless statements are the server's syntax errors, not the model's
+        ("SAVEPOINT", [Statement("savepoint")]),
         ("COMMIT PREPARED 'x'", [OTHER]),
         ("PREPARE TRANSACTION 'x'", [Statement("commit")]),
         ("PREPARE update_user AS SELECT 1", [OTHER]),
@@ -70,6 +73,9 @@ def test_a_failed_string_of_transaction_control_fails_at_its_last_statement() ->
     server = ServerTransaction()
     server.ran(statements("BEGIN"))
     server.failed(statements("SAVEPOINT a; RELEASE SAVEPOINT a; COMMIT"))
+    assert server.status is Status.IDLE
+    server.ran(statements("BEGIN"))
+    server.failed(statements("SAVEPOINT a; COMMIT"))
     assert server.status is Status.IDLE
 
 
