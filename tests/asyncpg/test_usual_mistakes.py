@@ -119,7 +119,7 @@ def _as_methods(source: str) -> str:
 
 UNITTEST_TESTS = _as_methods(UNITTEST_TESTS.replace("    pass\n", ""))
 
-CARETS = re.compile(r"^[ E]*\^+ *$")
+CARETS = re.compile(r"^[ E]*[~^]+ *$")  # the position markers under a line (3.13 adds ~ to the ^)
 BIGFOOT_FRAME = re.compile(r"bigfoot[/\\][\w/\\]+\.py|<bigfoot interception")
 """A frame of bigfoot's own code, as a traceback names it: no report may show one."""
 
