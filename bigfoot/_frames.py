@@ -8,6 +8,7 @@ point at the test's line too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
@@ -40,8 +41,12 @@ def _without_ours(tb: TracebackType | None) -> TracebackType | None:
     return following
 
 
-def hide_frames(exc: BaseException) -> None:
-    """Take bigfoot's frames out of the traceback of ``exc`` and of every exception chained to it or grouped in it."""
+def exceptions_in(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception chained to it (``__cause__``, ``__context__``) or grouped in it, to any depth, once.
+
+    A group is an exception group (``asyncio.TaskGroup`` raises one; on Python 3.10 the ``exceptiongroup`` backport's),
+    or any exception with a tuple or list of member exceptions in ``exceptions``.
+    """
     seen: set[int] = set()
     pending: list[object] = [exc]
     while pending:
@@ -49,12 +54,18 @@ def hide_frames(exc: BaseException) -> None:
         if not isinstance(current, BaseException) or id(current) in seen:
             continue
         seen.add(id(current))
-        current.__traceback__ = _without_ours(current.__traceback__)
+        yield current
         pending.append(current.__cause__)
         pending.append(current.__context__)
         members = getattr(current, "exceptions", None)
         if isinstance(members, (tuple, list)):
             pending.extend(members)
+
+
+def hide_frames(exc: BaseException) -> None:
+    """Take bigfoot's frames out of the traceback of ``exc`` and of every exception chained to it or grouped in it."""
+    for current in exceptions_in(exc):
+        current.__traceback__ = _without_ours(current.__traceback__)
 
 
 def start_at(exc: BaseException, function: Any) -> None:

@@ -14,6 +14,7 @@ from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 from . import _guard, _patching
+from ._frames import exceptions_in
 from ._render import location
 from .errors import InvalidStateError, UnmockedInteractionError
 
@@ -187,20 +188,9 @@ def mark_surfaced(verifier: StrictVerifier, exc: BaseException) -> None:
     raises an ``ExceptionGroup``; on Python 3.10 the ``exceptiongroup`` backport's groups, or any exception with a
     tuple of member exceptions in ``exceptions``), to any depth.
     """
-    seen: set[int] = set()
-    pending: list[object] = [exc]
-    while pending:
-        current = pending.pop()
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in exceptions_in(exc):
         if isinstance(current, UnmockedInteractionError):
             verifier._surfaced(current)
-        pending.append(current.__cause__)
-        pending.append(current.__context__)
-        members = getattr(current, "exceptions", None)
-        if isinstance(members, (tuple, list)):
-            pending.extend(members)
 
 
 def close_open(verifier: StrictVerifier) -> int:
