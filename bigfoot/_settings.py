@@ -44,32 +44,20 @@ class Settings:
     """Some of bigfoot's settings, as one level gives them; see ``bigfoot.settings()``.
 
     Used as a decorator it attaches itself to a test function or class (stacked decorators merge, the innermost
-    winning). ``resolved`` settings (the runners make them for each test) give every setting.
+    winning). ``guard``, ``unasserted_ok`` and ``report_unused_optional`` give each setting, its default where the
+    level gives none: on the settings the runners resolve for a test, they are that test's.
     """
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "guard", "unasserted_ok", "report_unused_optional")
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self._values = dict(values)
-
-    @property
-    def guard(self) -> str:
+        self.guard: str = self._values.get("guard", "tests")
         """``"tests"``, ``"all"`` or ``"off"``."""
-        return str(self._values.get("guard", "tests"))
-
-    @property
-    def unasserted_ok(self) -> frozenset[str]:
+        self.unasserted_ok = frozenset(self._values.get("unasserted_ok", ()))
         """Step names whose interactions need no assertion."""
-        return frozenset(self._values.get("unasserted_ok", ()))
-
-    @property
-    def report_unused_optional(self) -> bool:
+        self.report_unused_optional: bool = self._values.get("report_unused_optional", False)
         """Whether unused optional steps fail the test."""
-        return bool(self._values.get("report_unused_optional", False))
-
-    def given(self) -> dict[str, Any]:
-        """The settings this level gives, by name."""
-        return dict(self._values)
 
     def __call__(self, target: F) -> F:
         if not callable(target):
@@ -83,9 +71,6 @@ class Settings:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Settings) and other._values == self._values
-
-    def __hash__(self) -> int:
-        return hash(tuple(sorted((name, repr(value)) for name, value in self._values.items())))
 
     def __repr__(self) -> str:
         given = ", ".join(f"{name}={value!r}" for name, value in self._values.items())
@@ -107,7 +92,12 @@ def settings(**given: Any) -> Settings:
     environment (``BIGFOOT_GUARD``, ``BIGFOOT_UNASSERTED_OK``, ``BIGFOOT_REPORT_UNUSED_OPTIONAL``), pytest's ini
     options (``bigfoot_guard``, ``bigfoot_unasserted_ok``, ``bigfoot_report_unused_optional``), the defaults.
     """
-    return Settings({name: check(name, value, "bigfoot.settings()") for name, value in given.items()})
+    return given_at("bigfoot.settings()", given)
+
+
+def given_at(where: str, given: Mapping[str, Any]) -> Settings:
+    """Settings given by name at ``where`` (named in the error when one is wrong), each checked."""
+    return Settings({name: check(name, value, where) for name, value in given.items()})
 
 
 def check(name: str, value: Any, where: str) -> Any:
@@ -173,12 +163,18 @@ def environment() -> Settings:
     """The suite's settings from the environment: ``BIGFOOT_GUARD`` (tests, all or off), ``BIGFOOT_UNASSERTED_OK``
     (step names, separated by spaces or commas), ``BIGFOOT_REPORT_UNUSED_OPTIONAL`` (true or false). Unset or empty
     ones are left out; a bad one raises, naming the variable."""
-    read = (
-        ("guard", ENV_GUARD, os.environ.get(ENV_GUARD, "")),
-        ("unasserted_ok", ENV_UNASSERTED_OK, os.environ.get(ENV_UNASSERTED_OK, "")),
-        ("report_unused_optional", ENV_REPORT_UNUSED_OPTIONAL, os.environ.get(ENV_REPORT_UNUSED_OPTIONAL, "")),
+    return from_texts(
+        {
+            "guard": (os.environ.get(ENV_GUARD, ""), ENV_GUARD),
+            "unasserted_ok": (os.environ.get(ENV_UNASSERTED_OK, ""), ENV_UNASSERTED_OK),
+            "report_unused_optional": (os.environ.get(ENV_REPORT_UNUSED_OPTIONAL, ""), ENV_REPORT_UNUSED_OPTIONAL),
+        }
     )
-    return Settings({name: from_text(name, text, variable) for name, variable, text in read if text})
+
+
+def from_texts(texts: Mapping[str, tuple[str, str]]) -> Settings:
+    """Settings written as text, by name: (the text, where it was written); empty ones are left out."""
+    return Settings({name: from_text(name, text, where) for name, (text, where) in texts.items() if text.strip()})
 
 
 def attached(target: Any) -> Settings | None:

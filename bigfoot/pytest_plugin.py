@@ -43,15 +43,13 @@ def _settings_of(request: pytest.FixtureRequest) -> _settings.Settings:
         where = "pytest.mark.bigfoot()"
         if marker.args:
             raise TypeError(f"{where} takes settings by name, such as guard='off'; got {marker.args!r}.")
-        levels.append(_settings.Settings({k: _settings.check(k, v, where) for k, v in marker.kwargs.items()}))
+        levels.append(_settings.given_at(where, marker.kwargs))
     levels.append(_settings.attached(request.cls) if request.cls is not None else None)
     levels.append(_settings.environment())
-    ini = {}
-    for name in _settings.NAMES:
-        text = str(request.config.getini(f"bigfoot_{name}")).strip()
-        if text:
-            ini[name] = _settings.from_text(name, text, f"ini option bigfoot_{name}")
-    levels.append(_settings.Settings(ini))
+    ini = {
+        name: (str(request.config.getini(f"bigfoot_{name}")), f"ini option bigfoot_{name}") for name in _settings.NAMES
+    }
+    levels.append(_settings.from_texts(ini))
     return _settings.resolve(levels)
 
 
