@@ -77,8 +77,8 @@ class BasePlugin:
     @classmethod
     def of(cls: type[P], verifier: StrictVerifier) -> P:
         """The verifier's plugin of this class, created if it has none yet."""
-        plugin = verifier.get_plugin(cls)
-        return plugin if plugin is not None else cls(verifier)
+        plugin = verifier._plugins.get(cls)  # every bigfoot.<hint> use comes here: no further call on the way
+        return plugin if plugin is not None else cls(verifier)  # type: ignore[return-value]
 
     @classmethod
     def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, InterceptedCall], Any]]:

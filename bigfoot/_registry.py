@@ -99,10 +99,7 @@ class Registration:
     def plugin_for(self, verifier: StrictVerifier) -> BasePlugin:
         """The plugin of ``verifier``, created on first use."""
         kind = self._plugin
-        if isinstance(kind, str):
-            kind = self.plugin_class()
-        plugin = verifier._plugins.get(kind)
-        return plugin if plugin is not None else kind(verifier)
+        return (self.plugin_class() if isinstance(kind, str) else kind).of(verifier)
 
     def patches(self) -> list[FunctionPatch]:
         """The functions the plugin intercepts, then those it runs outside the sandbox; none while its library is not

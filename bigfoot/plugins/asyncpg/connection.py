@@ -147,7 +147,8 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             self._check_usable()
         plugin = self._plugin
         server = self._server
-        if plugin.recording is not None:
+        recording = plugin.recording is not None
+        if recording:
             client_check = None  # record mode: the real asyncpg checks, in its order, against the real server
         elif server.status is Status.FAILED:
             refused = server.refused_at(sent)
@@ -165,7 +166,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if client_check is not None and not self._scripted_prepare_error(method):
             client_check()
         try:
-            if plugin.recording is not None:
+            if recording:
                 result = await self._perform(method, fields)
             else:
                 step, interaction = plugin.consume(self._session, method, fields)
