@@ -9,6 +9,8 @@ import pytest
 from bigfoot import StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
 
+from .frames import hidden_bigfoot_modules
+
 DIVISION_BY_ZERO = postgres_error("22012", "division by zero")
 
 
@@ -92,13 +94,4 @@ async def test_a_misused_transaction_is_reported_without_bigfoots_frames(
         conn = await asyncpg.connect()
         with pytest.raises(asyncpg.InterfaceError, match="not yet started") as info:
             await conn.transaction().commit()
-    seen = set()
-    tb = info.value.__traceback__
-    while tb is not None:
-        names = tb.tb_frame.f_globals
-        if names.get("__name__", "").startswith("bigfoot."):
-            seen.add(names["__name__"])
-            assert names.get("__unittest") is True, names["__name__"]  # unittest's marker
-            assert tb.tb_frame.f_locals.get("__tracebackhide__", names.get("__tracebackhide__")) is True  # pytest's
-        tb = tb.tb_next
-    assert "bigfoot.plugins.asyncpg.transaction" in seen
+    assert "bigfoot.plugins.asyncpg.transaction" in hidden_bigfoot_modules(info.value)
