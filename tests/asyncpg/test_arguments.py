@@ -11,6 +11,8 @@ import asyncpg.connect_utils
 import pytest
 
 from bigfoot import StrictVerifier
+from bigfoot._notgiven import NOT_GIVEN
+from bigfoot._patching import Arguments
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, arguments
 
 from .frames import hidden_bigfoot_modules
@@ -33,19 +35,16 @@ def test_accepted_arguments_are_not_parsed_again_but_a_changed_environment_is(
         return real(**kwargs)
 
     monkeypatch.setattr(arguments, "_parse", counting)
-    defaults = inspect.signature(asyncpg.connect).parameters
+    passed = Arguments(dsn="postgresql://u:s3cret@h/db", password=NOT_GIVEN)
 
-    def value(name: str) -> object:
-        return "postgresql://u:s3cret@h/db" if name == "dsn" else defaults[name].default
-
-    arguments.check_connect_arguments(value)
-    arguments.check_connect_arguments(value)
+    arguments.check_connect_arguments(passed)
+    arguments.check_connect_arguments(passed)
     assert len(calls) <= 1  # parsed at most once (not at all if an earlier test saw the same arguments)
     assert all(isinstance(key, bytes) and len(key) == 32 for key in arguments._accepted)  # digests, no arguments
 
     monkeypatch.setenv("PGSSLMODE", "nonsense")
     with pytest.raises(asyncpg.ClientConfigurationError, match="sslmode"):
-        arguments.check_connect_arguments(value)
+        arguments.check_connect_arguments(passed)
 
 
 def test_the_memo_of_accepted_arguments_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,10 +52,8 @@ def test_the_memo_of_accepted_arguments_is_bounded(monkeypatch: pytest.MonkeyPat
     # endless distinct arguments does not grow the memo without end.
     monkeypatch.setattr(arguments, "_parse", lambda **kwargs: None)  # the memo is under test, not asyncpg's parser
     monkeypatch.setattr(arguments, "_accepted", set())
-    defaults = inspect.signature(asyncpg.connect).parameters
     for n in range(1100):
-        dsn = f"postgresql://h{n}/db"
-        arguments.check_connect_arguments(lambda name, dsn=dsn: dsn if name == "dsn" else defaults[name].default)
+        arguments.check_connect_arguments(Arguments(dsn=f"postgresql://h{n}/db"))
     assert len(arguments._accepted) == 1024
 
 

@@ -12,12 +12,11 @@ import hashlib
 import inspect
 import os
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
-from ..._notgiven import NotGiven
+from ..._notgiven import NOT_GIVEN, NotGiven
 from ..._patching import Arguments, InterceptedCall
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
@@ -30,28 +29,30 @@ except ImportError:  # pragma: no cover - every asyncpg bigfoot supports has it;
 
 _PARSED: frozenset[str] = frozenset(inspect.signature(_parse).parameters) if _parse is not None else frozenset()
 _CONNECT = inspect.signature(asyncpg.connect).parameters
+_KEYED = _PARSED - {"password"}
 
 # The parser also loads TLS certificate files; their presence is the machine's, not the code's, and the fake opens no
 # TLS connection, so an error about a missing file is not raised.
 _FILE_PROBLEM = "does not exist or cannot be accessed"
 
 
-def check_connect_arguments(value: Callable[[str], Any]) -> None:
+def check_connect_arguments(passed: dict[str, Any]) -> None:
     """asyncpg's parsing of connect()'s arguments: DSN, hosts and ports, sslmode, cache sizes, ``command_timeout``,
-    ``server_settings``, ``target_session_attrs``... ``value(name)`` gives an argument, or asyncpg's default."""
+    ``server_settings``, ``target_session_attrs``... ``passed`` holds the arguments by name, ``NOT_GIVEN`` (or
+    absent) for those left to asyncpg's defaults."""
     if _parse is None:
+        return
+    # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
+    # connect; arguments (and PG* environment variables) it has accepted once are not parsed again.
+    key = _digest(passed)
+    if key in _accepted:
         return
     # The arguments are held in an Arguments, whose repr masks secrets, for the traceback of an error the parser
     # raises. The password argument is replaced by an empty one: given a password, the parser reads no other (not
     # the DSN's, not PGPASSWORD, not a password file) and only hands it on, so what it accepts does not depend on it.
-    arguments = Arguments((name, value(name) if name in _CONNECT else None) for name in _PARSED)
+    arguments = Arguments((name, _CONNECT[name].default if name in _CONNECT else None) for name in _PARSED)
+    arguments.update((name, value) for name, value in passed.items() if name in _PARSED and value is not NOT_GIVEN)
     arguments["password"] = ""
-    # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
-    # connect; arguments (and PG* environment variables) it has accepted once are not parsed again. The key is a
-    # digest, made where no frame keeps the text it digests.
-    key = _digest(arguments)
-    if key in _accepted:
-        return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # asyncpg warns about a password file's permissions, say
@@ -63,9 +64,11 @@ def check_connect_arguments(value: Callable[[str], Any]) -> None:
         _accepted.add(key)
 
 
-def _digest(arguments: dict[str, Any]) -> bytes:
-    seen = repr((sorted(arguments.items()), _environment()))
-    return hashlib.sha256(seen.encode()).digest()
+def _digest(passed: dict[str, Any]) -> bytes:
+    """The memo's key: a digest of the arguments given (but the password, see above) and the environment, made in a
+    frame of its own so that no frame keeps the text it digests."""
+    given = [(name, value) for name, value in passed.items() if name in _KEYED and value is not NOT_GIVEN]
+    return hashlib.sha256(repr((given, _environment())).encode()).digest()
 
 
 _accepted: set[bytes] = set()
@@ -106,16 +109,11 @@ def _environment() -> tuple[Any, ...]:
 
 def check_pool_connect_arguments(call: InterceptedCall) -> None:
     """What each connection a pool opens meets: create_pool()'s ``dsn`` and connect keywords, through the parser."""
-
-    def value(name: str) -> Any:
-        if name == "dsn":
-            return call.value("dsn")
-        connect_kwargs = call.passed.get("connect_kwargs")
-        if isinstance(connect_kwargs, dict) and name in connect_kwargs:
-            return connect_kwargs[name]
-        return _CONNECT[name].default
-
-    check_connect_arguments(value)
+    passed = Arguments(dsn=call.passed.get("dsn", NOT_GIVEN))
+    connect_kwargs = call.passed.get("connect_kwargs")
+    if isinstance(connect_kwargs, dict):
+        passed.update((name, value) for name, value in connect_kwargs.items() if name in _CONNECT)
+    check_connect_arguments(passed)
 
 
 def check_connection_class(connection_class: Any, error: type[Exception]) -> None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
     # asyncpg's own checks of the arguments come before any connection attempt: no session is taken.
     check_connection_class(call.value("connection_class"), asyncpg.InterfaceError)
-    check_connect_arguments(call.value)
+    check_connect_arguments(call.passed)
     if plugin.recording is not None:
         from . import recording
 
