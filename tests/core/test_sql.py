@@ -54,6 +54,11 @@ def test_normalised_forms() -> None:
     assert normalize("SELECT e'x', f( $1 )::INT[] , \"Q\"  FROM  t;") == "select E'x', f ($1)::int[], \"Q\" from t;"
     assert normalize("SELECT 'open") == "select 'open"  # an unterminated literal runs to the end, as in PostgreSQL
     assert normalize("SELECT 1 /* open") == "select 1"
+    # Any non-ASCII character may start or continue a word or a dollar-quote tag, beyond U+FFFF too.
+    assert normalize("SELECT $\U0001f600$ x $\U0001f600$, t\U0001f600_1 ,_\u00e9") == (
+        "select $\U0001f600$ x $\U0001f600$, t\U0001f600_1, _\u00e9"
+    )
+    assert normalize("SELECT 1x") == "select 1 x"  # a word never starts with a digit
     assert pretty("select a from t left join u on t.id = u.id where x is distinct from y order by a") == (
         "select a\nfrom t\nleft join u on t.id = u.id\nwhere x is distinct from y\norder by a"
     )
