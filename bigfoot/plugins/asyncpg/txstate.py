@@ -9,7 +9,8 @@ the script raises. What the server alone decides (whether a statement fails, and
 The rules, as PostgreSQL applies them:
 
 - ``BEGIN``/``START TRANSACTION`` opens a block; ``COMMIT``/``END``/``ROLLBACK``/``ABORT``/``PREPARE TRANSACTION``
-  close it (``... AND CHAIN`` opens the next one at once); ``SAVEPOINT``, ``RELEASE`` and ``ROLLBACK TO`` keep a stack.
+  close it (``... AND CHAIN`` opens the next one at once). Which savepoints exist the model does not track: a
+  ``RELEASE`` or ``ROLLBACK TO`` of an unknown one is the server's error, which the script raises.
 - A server error inside a block aborts it. Until the block ends, every statement but ``ROLLBACK``/``ABORT``/``COMMIT``/
   ``END`` (which roll back), ``PREPARE TRANSACTION`` and ``ROLLBACK TO`` a savepoint (which clears the abort; a
   savepoint the server does not know is the script's error to raise) is refused with ``InFailedSQLTransactionError``
@@ -129,24 +130,22 @@ def in_failed_transaction() -> asyncpg.PostgresError:
 
 
 class ServerTransaction:
-    """The transaction status of one fake connection's server session, and its savepoints."""
+    """The transaction status of one fake connection's server session."""
 
-    __slots__ = ("status", "savepoints")
+    __slots__ = ("status",)
 
     def __init__(self) -> None:
         self.status = Status.IDLE
-        self.savepoints: list[str] = []
 
     def in_transaction(self) -> bool:
         return self.status is not Status.IDLE
 
     def reset(self) -> None:
         self.status = Status.IDLE
-        self.savepoints.clear()
 
     def refused_at(self, sent: Sequence[Statement]) -> int | None:
         """Where an aborted block refuses ``sent`` (with 25P02), or None if the server would run it."""
-        status, savepoints = self.status, list(self.savepoints)
+        status = self.status
         try:
             for i, statement in enumerate(sent):
                 if self.status is Status.FAILED and not self._allowed_when_failed(statement):
@@ -154,7 +153,7 @@ class ServerTransaction:
                 self._apply(statement)
             return None
         finally:
-            self.status, self.savepoints = status, savepoints
+            self.status = status
 
     def _allowed_when_failed(self, statement: Statement) -> bool:
         # ROLLBACK TO a savepoint the server does not know fails with its own error: the script says so.
@@ -193,15 +192,8 @@ class ServerTransaction:
         elif kind in _EXITS:
             if status is Status.IDLE:
                 return  # a warning, "there is no transaction in progress"
-            self.savepoints.clear()
             self.status = Status.IN_TRANSACTION if statement.chain else Status.IDLE
-        elif status is Status.IDLE:
-            return  # other statements, and savepoint commands refused outside a block, leave no block open
-        elif kind == "savepoint":
-            self.savepoints.append(statement.name)
-        elif kind in ("release", "rollback_to"):
-            if statement.name in self.savepoints:
-                at = len(self.savepoints) - 1 - self.savepoints[::-1].index(statement.name)
-                del self.savepoints[at + (kind == "rollback_to") :]
-            if kind == "rollback_to":
-                self.status = Status.IN_TRANSACTION  # it ran, so the savepoint existed: the abort is undone
+        elif kind == "rollback_to" and status is not Status.IDLE:
+            # It ran, so the savepoint existed: the abort is undone. SAVEPOINT and RELEASE change no status, and
+            # outside a block every savepoint command is refused and leaves no block open.
+            self.status = Status.IN_TRANSACTION
