@@ -69,7 +69,7 @@ class InterceptedCall:
         patch = self.patch
         passed = self.passed
         fields: dict[str, Any] = {}
-        for name in patch.signature.parameters:
+        for name in patch.defaults:
             value = passed[name]
             if value is NOT_GIVEN:
                 continue
@@ -87,7 +87,7 @@ class InterceptedCall:
     def value(self, name: str) -> Any:
         """The argument ``name``: what was passed, or the real function's default."""
         given = self.passed[name]
-        return self.patch.signature.parameters[name].default if given is NOT_GIVEN else given
+        return self.patch.defaults[name] if given is NOT_GIVEN else given
 
     def call_original(self) -> Any:
         """Run the real function with the same arguments."""
@@ -148,6 +148,8 @@ class FunctionPatch:
         original = FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__, None)
         original.__kwdefaults__ = func.__kwdefaults__
         self.original: Callable[..., Any] = original
+        self.defaults = {name: param.default for name, param in self.signature.parameters.items()}
+        """Each parameter's default, in parameter order (``inspect.Parameter.empty`` for those without one)."""
         kinds = {name: param.kind for name, param in self.signature.parameters.items()}
         self.spread = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_KEYWORD}
         self.listed = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_POSITIONAL}

@@ -115,6 +115,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self._on_close: Callable[[], None] | None = None  # a pool's: asyncpg takes a closed connection back at once
         self._max_cacheable = 1024 * 15
         self._record_class: type = rows.Record  # connect()'s record_class=; rows.Record is asyncpg's default
+        self._observer_state = None
 
     # -- the one path of every call ----------------------------------------------------------------------------
 

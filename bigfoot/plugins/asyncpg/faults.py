@@ -197,10 +197,8 @@ def logs_queries(simple: bool = False) -> Callable[[F], F]:
 
         @functools.wraps(method)
         async def logged(self: Connection, *args: Any, **kwargs: Any) -> Any:
-            try:
-                loggers = self._observer_state.query_loggers
-            except AttributeError:  # nothing observes the connection yet
-                loggers = None
+            state = self._observer_state  # None while nothing observes the connection
+            loggers = None if state is None else state.query_loggers
             if not loggers or self._closed or LoggedQuery is None:
                 return await method(self, *args, **kwargs)
             bound = signature.bind(self, *args, **kwargs)
@@ -253,17 +251,16 @@ class ConnectionObservers:
 
     __slots__ = ("_observer_state",)
 
-    _observer_state: Observers
+    _observer_state: Observers | None  # made on first use: most connections have no listener, logger or timeout
     _closed: bool
     _busy: bool
 
     @property
     def _observers(self) -> Observers:
-        try:
-            return self._observer_state
-        except AttributeError:
+        state = self._observer_state
+        if state is None:
             state = self._observer_state = Observers()
-            return state
+        return state
 
     # -- time and faults, on the one path of every call (Connection._exchange) -------------------------------------
 
@@ -299,7 +296,9 @@ class ConnectionObservers:
 
     def _terminated(self) -> None:
         """asyncpg's clean-up when a connection closes, however it closes."""
-        observers = self._observers
+        observers = self._observer_state
+        if observers is None:
+            return
         callbacks = list(observers.termination_listeners)
         observers.termination_listeners.clear()
         observers.log_listeners.clear()

@@ -41,7 +41,9 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
     connection = plugin.open_connection(call.fields())
     connection._cache_size = call.value("statement_cache_size")
     connection._max_cacheable = call.value("max_cacheable_statement_size")
-    connection._observers.command_timeout = call.value("command_timeout")
+    command_timeout = call.value("command_timeout")
+    if command_timeout is not None:
+        connection._observers.command_timeout = command_timeout
     return connection
 
 

@@ -305,7 +305,9 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
         con._record_class = rows.row_class(record_class)
-        con._observers.command_timeout = getattr(self, "_connect_kwargs", {}).get("command_timeout")
+        command_timeout = getattr(self, "_connect_kwargs", {}).get("command_timeout")
+        if command_timeout is not None:
+            con._observers.command_timeout = command_timeout
         plugin.call(session, "acquire", fields)
         if self._connections.take(con) and self._init is not None:  # init= runs once per physical connection
             try:
