@@ -132,6 +132,7 @@ class Registration:
 
 _registrations: dict[str, Registration] = {}
 _secret_fields: frozenset[str] = frozenset()
+_maskers: tuple[Callable[[str], str], ...] = ()  # the registered plugins' mask_text functions, in order
 
 
 def register_plugin(
@@ -191,8 +192,9 @@ def unregister_plugin(hint_name: str) -> None:
 
 
 def _refresh() -> None:
-    global _secret_fields
+    global _secret_fields, _maskers
     _secret_fields = frozenset().union(*(r.secret_fields for r in _registrations.values()))
+    _maskers = tuple(r._mask_text for r in _registrations.values() if r._mask_text is not None)
 
 
 def find(hint_name: str) -> Registration | None:
@@ -211,6 +213,6 @@ def secret_fields() -> frozenset[str]:
 
 def mask_text(text: str) -> str:
     """``text`` with every registered plugin's secrets masked."""
-    for registration in _registrations.values():
-        text = registration.mask_text(text)
+    for mask in _maskers:
+        text = mask(text)
     return text
