@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 from bigfoot import Record
-from bigfoot.plugins.asyncpg.record import as_record
+from bigfoot.plugins.asyncpg.rows import from_row
 
 
 def make() -> Record:
@@ -91,17 +91,17 @@ def test_bad_construction_is_refused() -> None:
         Record([(1, 2)])  # type: ignore[list-item]
 
 
-def test_as_record_accepts_mappings_records_and_real_asyncpg_records() -> None:
+def test_from_row_accepts_mappings_records_and_real_asyncpg_records() -> None:
     from asyncpg.protocol.protocol import _create_record
 
     real = _create_record({"id": 0, "name": 1}, (1, "Alice"))
-    converted = as_record(real)
+    converted = from_row(real)
     assert isinstance(converted, Record) and converted == make() and list(converted.keys()) == ["id", "name"]
     assert make() == real
     r = make()
-    assert as_record(r) is r
+    assert from_row(r) is r
     with pytest.raises(TypeError, match="a row must be a mapping"):
-        as_record(5)
+        from_row(5)
 
 
 def test_record_from_a_dict_with_a_non_string_key() -> None:
@@ -139,4 +139,4 @@ def test_the_fallback_record_behaves_the_same() -> None:
     r = FallbackRecord({"id": 1, "name": "Alice"})
     assert isinstance(r, Record) and repr(r) == "<Record id=1 name='Alice'>"
     assert r == make() and r == {"id": 1, "name": "Alice"} and hash(r) == hash(make())
-    assert as_record(r) is r
+    assert from_row(r) is r

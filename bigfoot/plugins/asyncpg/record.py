@@ -197,11 +197,3 @@ class FallbackRecord:
 def _is_asyncpg_record(value: object) -> bool:
     asyncpg = sys.modules.get("asyncpg")
     return asyncpg is not None and isinstance(value, asyncpg.Record)
-
-
-def as_record(row: Any) -> Record:
-    """A default-class row from a scripted row: a mapping, a bigfoot Record, or a real ``asyncpg.Record``."""
-    from .rows import from_row
-
-    made: Record = from_row(row)
-    return made

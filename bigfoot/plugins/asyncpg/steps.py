@@ -6,7 +6,8 @@ from typing import Any
 
 from ..._script import StepSpec
 from .described import CONNECTED, EXECUTED, PREPARE
-from .record import Record, as_record
+from .record import Record
+from .rows import from_row
 from .status import status_example
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
@@ -20,7 +21,7 @@ def _rows(value: Any) -> list[Record]:
             "for a single row wrap it in a list: returns=[{...}]."
         )
     try:
-        return [as_record(row) for row in value]
+        return [from_row(row) for row in value]
     except TypeError as exc:
         raise TypeError(f"returns must be a list of rows: {exc}.") from None
 
@@ -34,9 +35,10 @@ def _row(value: Any) -> Record | None:
             "fetchrow gives the first row only."
         )
     try:
-        return as_record(value)
+        row: Record = from_row(value)
     except TypeError as exc:
         raise TypeError(f"returns must be one row or None: {exc}.") from None
+    return row
 
 
 def _status(value: Any) -> str:
