@@ -111,7 +111,12 @@ class PluginProxy:
         verifier = CURRENT.get()
         if verifier is None:
             verifier = current_verifier(f"bigfoot.{registration.hint_name}")  # raises, saying how to get one
-        return getattr(registration.plugin_for(verifier), name)
+        # The verifier's plugins are kept by class; once the class is imported and the plugin made, one lookup finds
+        # it. Otherwise (a "module:Class" not imported yet, a first use) the registration makes it.
+        plugin = verifier._plugins.get(registration._plugin)
+        if plugin is None:
+            plugin = registration.plugin_for(verifier)
+        return getattr(plugin, name)
 
     def __dir__(self) -> list[str]:
         return dir(self._registration.plugin_class())
