@@ -9,6 +9,8 @@ import pytest
 from bigfoot import StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
+from .frames import hidden_bigfoot_modules
+
 
 def test_expect_chains_and_records_where_each_step_was_scripted(apg: AsyncpgPlugin) -> None:
     handle = apg.new_session()
@@ -59,6 +61,22 @@ def test_wrong_returns_shape_is_a_type_error(apg: AsyncpgPlugin, method: str, re
     with pytest.raises(TypeError) as info:
         apg.new_session().expect(method, returns=returns)
     assert str(info.value).startswith(message)
+
+
+class _Unprintable:
+    def __repr__(self) -> str:
+        raise RuntimeError("this object cannot be shown")
+
+
+@pytest.mark.parametrize(("method", "returns"), [("execute", _Unprintable()), ("fetch", _Unprintable())])
+def test_an_answer_that_cannot_be_shown_fails_at_expect_without_bigfoots_frames(
+    apg: AsyncpgPlugin, method: str, returns: object
+) -> None:
+    # Describing the wrong answer runs its own __repr__, which fails: that error reaches the test as it is, pointing at
+    # the expect() line, with the frames of the step checks (steps.py) hidden from pytest and unittest.
+    with pytest.raises(RuntimeError, match="this object cannot be shown") as info:
+        apg.new_session().expect(method, returns=returns)
+    assert "bigfoot.plugins.asyncpg.steps" in hidden_bigfoot_modules(info.value)
 
 
 @pytest.mark.parametrize("method", ["execute", "fetch", "fetchrow", "fetchval"])
