@@ -13,6 +13,8 @@ import pytest
 from bigfoot import StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
 
+from .frames import hidden_bigfoot_modules
+
 
 async def connected(verifier: StrictVerifier, apg: AsyncpgPlugin, *steps: tuple[str, dict[str, object]]) -> object:
     handle = apg.new_session().expect("connect")
@@ -130,6 +132,71 @@ async def test_cursor_reads_only_its_scripted_rows(verifier: StrictVerifier, apg
     apg.assert_begin()
     apg.assert_cursor(query="SELECT n FROM t WHERE n > $1", args=[0], timeout=4)
     apg.assert_commit()
+
+
+async def test_cursor_reads_are_checked_as_asyncpg_checks_them(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    conn = await connected(verifier, apg, ("begin", {}), ("cursor", {"returns": [{"n": 1}, {"n": 2}]}), ("commit", {}))
+    with verifier.sandbox():
+        async with conn.transaction():  # type: ignore[attr-defined]
+            cursor = await conn.cursor("SELECT n FROM t")  # type: ignore[attr-defined]
+            with pytest.raises(asyncpg.InterfaceError, match="n must be greater than zero") as info:
+                await cursor.forward(0)
+            # The error points at the code that misused the cursor: the cursor's frames are hidden from the report.
+            assert "bigfoot.plugins.asyncpg.cursor" in hidden_bigfoot_modules(info.value)
+            with pytest.raises(TypeError, match="positional argument"):
+                await cursor.forward(1, 5)  # timeout= is keyword-only, as in asyncpg
+            assert await cursor.forward(1, timeout=5) == 1
+            assert await cursor.fetchrow() == {"n": 2}
+    apg.assert_begin()
+    apg.assert_cursor(query="SELECT n FROM t", args=[])
+    apg.assert_commit()
+
+
+async def test_an_iterated_cursor_goes_back_to_the_server_only_after_a_full_batch(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # asyncpg reads 50 rows at a time. A batch of fewer rows was the last; after a full one it asks the server again,
+    # which needs the transaction block still open: here the block ended while the rows of the batch were read.
+    full, short = [{"n": n} for n in range(50)], [{"n": n} for n in range(49)]
+    conn = await connected(
+        verifier,
+        apg,
+        *[("execute", {"returns": "BEGIN"}), ("cursor", {"returns": full}), ("execute", {"returns": "ROLLBACK"})],
+        *[("execute", {"returns": "BEGIN"}), ("cursor", {"returns": short}), ("execute", {"returns": "ROLLBACK"})],
+    )
+    with verifier.sandbox():
+        await conn.execute("BEGIN")  # type: ignore[attr-defined]
+        seen = []
+        with pytest.raises(asyncpg.NoActiveSQLTransactionError, match="outside of a transaction"):
+            async for row in conn.cursor("SELECT n FROM t"):  # type: ignore[attr-defined]
+                seen.append(row["n"])
+                if len(seen) == 50:
+                    await conn.execute("ROLLBACK")  # type: ignore[attr-defined]
+        assert seen == list(range(50))
+        await conn.execute("BEGIN")  # type: ignore[attr-defined]
+        seen = []
+        async for row in conn.cursor("SELECT n FROM t"):  # type: ignore[attr-defined]
+            seen.append(row["n"])
+            if len(seen) == 49:
+                await conn.execute("ROLLBACK")  # type: ignore[attr-defined]
+        assert seen == list(range(49))
+    for _ in range(2):
+        apg.assert_execute(query="BEGIN", args=[])
+        apg.assert_cursor(query="SELECT n FROM t", args=[])
+        apg.assert_execute(query="ROLLBACK", args=[])
+
+
+async def test_an_iterator_of_a_closed_connection_refuses_to_iterate(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    conn = await connected(verifier, apg, ("close", {}))
+    with verifier.sandbox():
+        iterator = conn.cursor("SELECT 1").__aiter__()  # type: ignore[attr-defined]
+        await conn.close()  # type: ignore[attr-defined]
+        with pytest.raises(asyncpg.InterfaceError) as info:
+            iterator.__aiter__()
+    assert str(info.value) == "cannot call CursorIterator.__aiter__(): the underlying connection is closed"
+    apg.assert_close()
 
 
 async def test_copy_methods_record_what_was_passed(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
