@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import decimal
 import ipaddress
+import sys
 import uuid
 
 import asyncpg
@@ -171,8 +173,37 @@ def test_a_connection_the_server_closed_is_scripted_with_connection_lost() -> No
         assert code == f"connection_lost({reason!r})"
         again = eval(code, {"connection_lost": connection_lost})
         assert type(again) is asyncpg.ConnectionDoesNotExistError and str(again) == str(connection_lost(reason))
+    # One asyncpg raised itself for another reason is written as that very error, not as a server's.
     other = asyncpg.ConnectionDoesNotExistError("something else")
-    assert raised_literal(Writer(), "", other).startswith("postgres_error(")
+    writer = Writer()
+    code = raised_literal(writer, "", other)
+    assert code == "asyncpg.ConnectionDoesNotExistError('something else')" and writer.imports == {"import asyncpg"}
+
+
+def test_an_error_asyncpg_raised_after_the_server_answered_is_written_as_that_error() -> None:
+    from bigfoot.plugins.asyncpg.codegen import class_name, raised_literal
+
+    cases = [
+        (asyncpg.DataError("invalid input for query argument $1: 'x'"), "asyncpg.DataError", "import asyncpg"),
+        (IndexError("record index out of range"), "IndexError", None),
+        (asyncio.TimeoutError(), "asyncio.TimeoutError" if sys.version_info < (3, 11) else "TimeoutError", None),
+        (asyncpg.exceptions._base.DataError("no"), "asyncpg.exceptions._base.DataError", "import asyncpg"),
+    ]
+    for error, name, needed in cases:
+        writer = Writer()
+        code = raised_literal(writer, "", error)
+        assert code.startswith(f"{name}(") and class_name(Writer(), type(error)) == name
+        assert needed is None or needed in writer.imports or f"{needed}.exceptions._base" in writer.imports
+        again = eval(code, {"asyncpg": asyncpg, "asyncio": asyncio})
+        assert type(again) is type(error) and str(again) == str(error) and again.args == error.args
+    hinted = asyncpg.InterfaceError("refused", hint="do this", detail="because")
+    again = eval(raised_literal(Writer(), "", hinted), {"asyncpg": asyncpg})
+    assert (type(again), again.args, again.hint, again.detail) == (
+        asyncpg.InterfaceError,
+        ("refused",),
+        "do this",
+        "because",
+    )
 
 
 def test_a_statement_description_is_written_with_type_names_where_asyncpg_knows_them() -> None:

@@ -11,6 +11,7 @@ import datetime
 import decimal
 import ipaddress
 import math
+import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -328,12 +329,33 @@ def error_literal(writer: Writer, prefix: str, exc: BaseException) -> str:
 
 def raised_literal(writer: Writer, prefix: str, exc: BaseException) -> str:
     """What a step raises: ``connection_lost(...)`` when the server closed the connection during the call (with the
-    reason the server gave), else ``postgres_error(...)``."""
+    reason the server gave), ``postgres_error(...)`` for the server's errors, and the exception itself for one asyncpg
+    raised once the server had answered (``asyncpg.DataError("invalid input for query argument $1: ...")``)."""
     text = str(exc)
     if isinstance(exc, asyncpg.ConnectionDoesNotExistError) and text.startswith(LOST_MESSAGE):
         reason = text[len(LOST_MESSAGE) :].removeprefix(": ")
         return f"{prefix}connection_lost({writer.value(reason)})"
-    return error_literal(writer, prefix, exc)
+    if isinstance(exc, asyncpg.PostgresError) and getattr(exc, "severity", None):  # only the server's have one
+        return error_literal(writer, prefix, exc)
+    arguments = [writer.value(argument) for argument in exc.args]
+    for name in ("detail", "hint"):  # asyncpg's own errors carry these as keywords
+        if getattr(exc, name, None) is not None:
+            arguments.append(f"{name}={writer.value(getattr(exc, name))}")
+    return f"{class_name(writer, type(exc))}({', '.join(arguments)})"
+
+
+def class_name(writer: Writer, cls: type) -> str:
+    """How the recorded code names an exception class: a builtin by its name, else through its package's public
+    name when that is the same class (``asyncpg.InterfaceError``, ``asyncio.TimeoutError``), else its module's."""
+    module, name = cls.__module__, cls.__qualname__
+    if module == "builtins":
+        return name
+    package = module.partition(".")[0]
+    if getattr(sys.modules.get(package), name, None) is cls:
+        writer.imports.add(f"import {package}")
+        return f"{package}.{name}"
+    writer.imports.add(f"import {module}")
+    return f"{module}.{name}"
 
 
 def _step(writer: Writer, prefix: str, entry: Entry) -> str:
@@ -353,8 +375,7 @@ def _step(writer: Writer, prefix: str, entry: Entry) -> str:
 def _assertion(writer: Writer, prefix: str, entry: Entry) -> list[str]:
     arguments = [f"{name}={writer.value(value, name)}" for name, value in entry.fields.items()]
     if entry.raises is not None:
-        writer.imports.add("import asyncpg")
-        arguments.append(f"raised=asyncpg.{type(entry.raises).__name__}")
+        arguments.append(f"raised={class_name(writer, type(entry.raises))}")
     return writer.call(f"{prefix}assert_{entry.method}", arguments)
 
 

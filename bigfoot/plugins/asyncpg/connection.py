@@ -150,7 +150,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         server = self._server
         recording = plugin.recording is not None
         if recording:
-            client_check = None  # record mode: the real asyncpg checks, in its order, against the real server
+            pass  # record mode: the real asyncpg checks, in its order, against the real server
         elif server.status is Status.FAILED:
             refused = server.refused_at(sent)
             if refused is None:
@@ -164,11 +164,11 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             else:
                 server.refused(sent, refused)
                 raise self._server_answer(method, fields, in_failed_transaction())
-        if client_check is not None and not self._scripted_prepare_error(method):
+        if client_check is not None and not recording and not self._scripted_prepare_error(method):
             client_check()
         try:
             if recording:
-                result = await self._perform(method, fields)
+                result = await self._perform(method, fields, client_check)
             else:
                 step, interaction = plugin.consume(self._session, method, fields)
                 if step.delay is not None:
@@ -187,9 +187,9 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             server.ran(sent)
         return result
 
-    async def _perform(self, method: str, fields: dict[str, Any]) -> Any:
-        """Record mode's answer: the real server's (``recording.RecordingConnection``). The fake answers from its
-        session instead and never calls this."""
+    async def _perform(self, method: str, fields: dict[str, Any], client_check: Callable[[], None] | None) -> Any:
+        """Record mode's answer: the real server's (``recording.RecordingConnection``), with the check the fake makes
+        of the call itself. The fake answers from its session instead and never calls this."""
         raise NotImplementedError(f"{type(self).__name__} answers from its session, not from a real server")
 
     def _scripted_error(self, method: str, kind: type[BaseException]) -> bool:

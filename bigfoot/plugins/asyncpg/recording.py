@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import inspect
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -123,15 +124,25 @@ class Recorder:
         entry.done = True
         return returns
 
-    def fail(self, entry: Entry, exc: BaseException) -> None:
-        """The real call raised: a server error is part of the script; anything else was never the server's answer.
+    def fail(self, entry: Entry, exc: BaseException, client_check: Callable[[], None] | None = None) -> None:
+        """The real call raised: a server error is part of the script; so is what asyncpg raises itself once the server
+        has answered, which the fake cannot work out alone; anything else was never the server's answer.
 
         asyncpg raises some PostgresError subclasses itself (a DataError for an argument it cannot encode); only the
         server's errors carry a severity. The server closing the connection during the call is its answer too
         (``connection_lost()`` scripts it).
+
+        ``client_check`` is given for a call that reached the server (a query's exchange, see
+        ``Connection._exchange``): what asyncpg raises there, but for an error of the fake's own check of the
+        call (the argument count, which the fake raises again without a step), is scripted as the step's ``raises``:
+        an argument it cannot encode for the types the server described, a value it cannot decode, a timeout, a
+        column ``fetchval()`` asks for that the row lacks. Cancellation and other BaseExceptions come from outside the
+        call and are never scripted.
         """
-        if isinstance(exc, asyncpg.ConnectionDoesNotExistError) or (
-            isinstance(exc, asyncpg.PostgresError) and getattr(exc, "severity", None)
+        if (
+            isinstance(exc, asyncpg.ConnectionDoesNotExistError)
+            or (isinstance(exc, asyncpg.PostgresError) and getattr(exc, "severity", None))
+            or (client_check is not None and isinstance(exc, Exception) and not _raises(client_check))
         ):
             entry.raises = exc
             entry.done = True
@@ -143,15 +154,28 @@ class Recorder:
         if entry.session is not None:
             self.sessions[entry.session - 1].remove(entry)
 
-    async def run(self, entry: Entry, work: Any) -> Any:
-        """Await the real call ``work`` and log its outcome on ``entry``."""
+    async def run(self, entry: Entry, work: Any, client_check: Callable[[], None] | None = None) -> Any:
+        """Await the real call ``work`` and log its outcome on ``entry`` (``client_check``: see ``fail``)."""
         try:
             with outside_sandbox():
                 result = await work
         except BaseException as exc:
-            self.fail(entry, exc)
+            self.fail(entry, exc, client_check)
             raise
         return self.end(entry, result)
+
+
+def _no_check() -> None:
+    """The client check of a call the fake checks no further (its argument count matched)."""
+
+
+def _raises(check: Callable[[], None]) -> bool:
+    """Whether the fake's own check of a call raises: then the fake raises the error again, with no step."""
+    try:
+        check()
+    except Exception:
+        return True
+    return False
 
 
 def recorder_of(plugin: AsyncpgPlugin) -> Recorder:
@@ -240,11 +264,11 @@ class RecordingConnection(Connection):
         entry.options = {"parameters": statement._parameters, "attributes": statement._attributes}
         return statement
 
-    async def _perform(self, method: str, fields: dict[str, Any]) -> Any:
+    async def _perform(self, method: str, fields: dict[str, Any], client_check: Callable[[], None] | None) -> Any:
         entry = self._recorder.start(self._session, method, fields)
         self._busy = True
         try:
-            return await self._recorder.run(entry, perform(self, method, fields))
+            return await self._recorder.run(entry, perform(self, method, fields), client_check or _no_check)
         except asyncpg.ConnectionDoesNotExistError:
             self._lost()  # the server went away during the call, as the fake does when the script says so
             raise

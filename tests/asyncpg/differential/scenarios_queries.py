@@ -110,21 +110,14 @@ async def query_fetchval_columns(db: Database) -> None:
     await conn.close()
 
 
-_COLUMN = (
-    "deliberate (docs/fidelity.md): fetchval(column=...) returns the scripted value; asyncpg raises {error} for a "
-    "column the row lacks, after the server answered, and record mode logs no step for that call, so the replay "
-    "raises UnmockedInteractionError"
-)
-
-
-@scenario("queries", xfail=_COLUMN.format(error="IndexError('record index out of range')"))
+@scenario("queries")
 async def query_fetchval_column_index_out_of_range(db: Database) -> None:
     conn = await db.connect()
     await db.attempt("column 5 of 2", conn.fetchval("SELECT 1 AS a, 2 AS b", column=5))
     await conn.close()
 
 
-@scenario("queries", xfail=_COLUMN.format(error="KeyError('nope')"))
+@scenario("queries")
 async def query_fetchval_column_name_missing(db: Database) -> None:
     conn = await db.connect()
     await db.attempt("column nope", conn.fetchval("SELECT 1 AS a", column="nope"))
@@ -238,13 +231,7 @@ async def query_arguments_are_not_sql(db: Database) -> None:
     await conn.close()
 
 
-@scenario(
-    "queries",
-    xfail=(
-        "a query that runs past timeout= raises TimeoutError in asyncpg (the server cancels it); record mode logs "
-        "no step for it (it is no server error), so the replay raises UnmockedInteractionError"
-    ),
-)
+@scenario("queries")
 async def query_timeout(db: Database) -> None:
     conn = await db.connect()
     await db.attempt("too slow", conn.fetchval("SELECT pg_sleep(1)", timeout=0.05))

@@ -158,12 +158,6 @@ BAD_ARGUMENTS: list[tuple[str, str, Any]] = [
     ("text_for_numeric", "numeric", "abc"),
 ]
 
-_CLIENT_SIDE = (
-    "asyncpg refuses an argument it cannot encode for the type the server described (DataError); the fake never "
-    "learns the parameter types, and record mode logs no step for a call asyncpg refused, so the replay has nothing "
-    "to answer with and raises UnmockedInteractionError"
-)
-
 
 def _bad_argument(cast: str, argument: Any) -> Run:
     async def run(db: Database) -> None:
@@ -176,7 +170,7 @@ def _bad_argument(cast: str, argument: Any) -> Run:
 
 
 for name, cast, argument in BAD_ARGUMENTS:
-    register(f"type_bad_argument_{name}", _bad_argument(cast, argument), theme="types", edge=True, xfail=_CLIENT_SIDE)
+    register(f"type_bad_argument_{name}", _bad_argument(cast, argument), theme="types", edge=True)
 
 
 @scenario("types")
@@ -186,11 +180,7 @@ async def type_nul_character_in_text_argument(db: Database) -> None:
     await conn.close()
 
 
-@scenario(
-    "types",
-    xfail="asyncpg fails to decode a date before year 1 (ValueError) after the server answered; "
-    "record mode logs no step for it, so the replay raises UnmockedInteractionError",
-)
+@scenario("types")
 async def type_date_before_christ(db: Database) -> None:
     conn = await db.connect()
     await db.attempt("cannot decode", conn.fetchval("SELECT '0001-01-01 BC'::date"))
