@@ -25,9 +25,6 @@ ISOLATION_LEVELS: set[str] = getattr(
 DEFAULT_ISOLATION = "read_committed"
 
 
-_savepoints = [0]  # savepoint names are unique in the process, as asyncpg's are
-
-
 class _State(enum.Enum):
     NEW = 0
     STARTED = 1
@@ -41,7 +38,7 @@ class Transaction(ConnectionResource):
     ``commit()`` is ``commit`` (``release_savepoint``), ``rollback()`` is ``rollback`` (``rollback_to_savepoint``).
     """
 
-    __slots__ = ("_fields", "_isolation", "_readonly", "_deferrable", "_state", "_nested", "_managed", "_id")
+    __slots__ = ("_fields", "_isolation", "_readonly", "_deferrable", "_state", "_nested", "_managed")
 
     def __init__(
         self, connection: Connection, fields: dict[str, Any], isolation: Any, readonly: Any, deferrable: Any
@@ -56,7 +53,6 @@ class Transaction(ConnectionResource):
         self._state = _State.NEW
         self._nested = False
         self._managed = False
-        self._id = ""
 
     async def __aenter__(self) -> None:
         if self._managed:
@@ -104,9 +100,8 @@ class Transaction(ConnectionResource):
                     )
             self._nested = True
         if self._nested:
-            _savepoints[0] += 1
-            self._id = f"__asyncpg_savepoint_{_savepoints[0]:x}__"
-            await self._step("savepoint", self._fields, _State.STARTED, Statement("savepoint", self._id))
+            # asyncpg names the savepoint; the model of the server's state needs no name (it keeps no savepoints).
+            await self._step("savepoint", self._fields, _State.STARTED, Statement("savepoint"))
         else:
             await self._step("begin", self._fields, _State.STARTED, Statement("begin"))
 
@@ -133,13 +128,13 @@ class Transaction(ConnectionResource):
             connection._top_transaction = None
         if how == "commit":
             if self._nested:
-                await self._step("release_savepoint", {}, _State.COMMITTED, Statement("release", self._id))
+                await self._step("release_savepoint", {}, _State.COMMITTED, Statement("release"))
             else:
                 # In an aborted block the server answers COMMIT by rolling back, without an error: as asyncpg sees it,
                 # the block committed.
                 await self._step("commit", {}, _State.COMMITTED, Statement("commit"))
         elif self._nested:
-            await self._step("rollback_to_savepoint", {}, _State.ROLLEDBACK, Statement("rollback_to", self._id))
+            await self._step("rollback_to_savepoint", {}, _State.ROLLEDBACK, Statement("rollback_to"))
         else:
             await self._step("rollback", {}, _State.ROLLEDBACK, Statement("rollback"))
 
