@@ -143,10 +143,33 @@ async def test_cursor_reads_are_checked_as_asyncpg_checks_them(verifier: StrictV
                 await cursor.forward(0)
             # The error points at the code that misused the cursor: the cursor's frames are hidden from the report.
             assert "bigfoot.plugins.asyncpg.cursor" in hidden_bigfoot_modules(info.value)
+            with pytest.raises(asyncpg.InterfaceError, match="n must be greater than zero"):
+                await cursor.fetch(-1)
+            # timeout= is keyword-only, as in asyncpg
             with pytest.raises(TypeError, match="positional argument"):
-                await cursor.forward(1, 5)  # timeout= is keyword-only, as in asyncpg
+                await cursor.forward(1, 5)
+            with pytest.raises(TypeError, match="positional argument"):
+                await cursor.fetch(1, 5)
+            with pytest.raises(TypeError, match="positional argument"):
+                await cursor.fetchrow(5)
             assert await cursor.forward(1, timeout=5) == 1
             assert await cursor.fetchrow() == {"n": 2}
+    apg.assert_begin()
+    apg.assert_cursor(query="SELECT n FROM t", args=[])
+    apg.assert_commit()
+
+
+async def test_a_cursor_reads_large_batches_to_the_end(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # A batch of exactly n rows is not the end, however large n is.
+    rows = [{"n": n} for n in range(700)]
+    conn = await connected(verifier, apg, ("begin", {}), ("cursor", {"returns": rows}), ("commit", {}))
+    with verifier.sandbox():
+        async with conn.transaction():  # type: ignore[attr-defined]
+            cursor = await conn.cursor("SELECT n FROM t")  # type: ignore[attr-defined]
+            assert [row["n"] for row in await cursor.fetch(300)] == list(range(300))
+            assert await cursor.forward(300) == 300
+            assert [row["n"] for row in await cursor.fetch(300)] == list(range(600, 700))
+            assert await cursor.fetch(300) == []
     apg.assert_begin()
     apg.assert_cursor(query="SELECT n FROM t", args=[])
     apg.assert_commit()
