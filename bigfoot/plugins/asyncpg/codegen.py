@@ -369,6 +369,8 @@ def _step(writer: Writer, prefix: str, entry: Entry) -> str:
             arguments.append(f"parameters={writer.types(entry.options['parameters'])}")
         if "attributes" in entry.options:
             arguments.append(f"attributes={writer.attributes(entry.options['attributes'])}")
+        if "status" in entry.options:
+            arguments.append(f"status={writer.value(entry.options['status'])}")
     return f".expect({', '.join(arguments)})"
 
 

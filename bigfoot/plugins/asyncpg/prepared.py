@@ -5,7 +5,7 @@ Its query methods are steps of the same names as the connection's, recorded with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidStateError
@@ -40,8 +40,23 @@ class PreparedStatement(ConnectionResource):
 
     def _executed(self, method: str, rows: int | None) -> None:
         # Reached only when the call succeeded: a failed execution leaves asyncpg's status as it was.
+        if self._server is not None:  # record mode: the real statement ran the call and keeps the server's status
+            self._status = self._server.get_statusmsg()
+            return
         options = last_options(self._connection._session, method)
         self._status = options["status"] if "status" in options else status_after(self._query, method, rows)
+
+    async def _run(self, exchange: Awaitable[Any]) -> Any:
+        """Await the connection's exchange for a call of this statement. In record mode the recording connection
+        runs the call on the real statement (``_via``), so that the server's status is known and recorded."""
+        if self._server is None:
+            return await exchange
+        connection: Any = self._connection
+        connection._via = self._server
+        try:
+            return await exchange
+        finally:
+            connection._via = None
 
     @guarded  # asyncpg guards its getters too
     def get_name(self) -> str:
@@ -76,19 +91,23 @@ class PreparedStatement(ConnectionResource):
 
     @guarded
     async def fetch(self, *args: Any, timeout: float | None = NONE) -> list[Record]:
-        found = await self._connection._query("fetch", self._query, args, {"timeout": timeout})
+        found = await self._run(self._connection._query("fetch", self._query, args, {"timeout": timeout}))
         self._executed("fetch", len(found))
         return convert_all(found, self._record_class)
 
     @guarded
     async def fetchrow(self, *args: Any, timeout: float | None = NONE) -> Record | None:
-        row: Record | None = await self._connection._query("fetchrow", self._query, args, {"timeout": timeout})
+        row: Record | None = await self._run(
+            self._connection._query("fetchrow", self._query, args, {"timeout": timeout})
+        )
         self._executed("fetchrow", 0 if row is None else 1)
         return row if row is None else convert(row, self._record_class)
 
     @guarded
     async def fetchval(self, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
-        value = await self._connection._query("fetchval", self._query, args, {"column": column, "timeout": timeout})
+        value = await self._run(
+            self._connection._query("fetchval", self._query, args, {"column": column, "timeout": timeout})
+        )
         self._executed("fetchval", None if value is None else 1)  # None: a NULL, or no row at all
         return value
 

@@ -26,6 +26,7 @@ from ..._script import Session
 from ..._secrets import reveal
 from .connection import Connection
 from .defaults import NONE
+from .described import status_after
 from .pool import Pool, PoolConnectionProxy
 from .prepared import PreparedStatement
 
@@ -195,6 +196,8 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
     query = fields.get("query")
     args = fields.get("args", [])
     if method in ("execute", "fetch", "fetchrow", "fetchval"):
+        if con._via is not None:  # a prepared statement's call: its real statement runs it
+            return await getattr(con._via, method)(*args, **_options(fields, "timeout", "column"))
         options = _options(fields, "timeout", "record_class", "column")
         return await getattr(real, method)(query, *args, **options)
     if method == "executemany":
@@ -241,7 +244,7 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
 class RecordingConnection(Connection):
     """The fake connection, answered by a real one: every call that reaches the server is logged."""
 
-    __slots__ = ("_real", "_recorder", "_transactions", "_callbacks", "_described")
+    __slots__ = ("_real", "_recorder", "_transactions", "_callbacks", "_described", "_via")
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session, real: Any) -> None:
         super().__init__(plugin, session)
@@ -250,6 +253,7 @@ class RecordingConnection(Connection):
         self._transactions: list[Any] = []
         self._callbacks: dict[Any, Any] = {}
         self._described: Any = None  # the real statement the last prepare() made
+        self._via: Any = None  # the real statement running the current call of a prepared statement (see prepared)
 
     async def prepare(
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
@@ -268,12 +272,25 @@ class RecordingConnection(Connection):
         entry = self._recorder.start(self._session, method, fields)
         self._busy = True
         try:
-            return await self._recorder.run(entry, perform(self, method, fields), client_check or _no_check)
+            result = await self._recorder.run(entry, perform(self, method, fields), client_check or _no_check)
+            if self._via is not None:
+                self._record_status(entry, method, fields["query"], result)
+            return result
         except asyncpg.ConnectionDoesNotExistError:
             self._lost()  # the server went away during the call, as the fake does when the script says so
             raise
         finally:
             self._busy = False
+
+    def _record_status(self, entry: Entry, method: str, query: str, result: Any) -> None:
+        """The status the real statement keeps after a call, written as the step's ``status=`` where the fake would
+        not work out the same from the query and the rows (a command without RETURNING counts rows nobody sees)."""
+        rows = (
+            len(result) if method == "fetch" else None if result is None and method == "fetchval" else int(bool(result))
+        )
+        status = self._via.get_statusmsg()
+        if status_after(query, method, rows) != status:
+            entry.options = {**entry.options, "status": status}
 
     def _listener_for(self, callback: Any) -> Any:
         """What the real connection calls for ``callback``: the callback, given this connection instead of the real

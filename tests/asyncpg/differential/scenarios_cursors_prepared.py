@@ -197,14 +197,7 @@ async def prepared_status_messages(db: Database) -> None:
     await conn.close()
 
 
-@scenario(
-    "cursors_prepared",
-    xfail=(
-        "record mode runs a prepared statement's fetch() as the same query on the connection, so it never learns the "
-        "status of a command that returns no rows and writes no status= on the step; get_statusmsg() then raises "
-        "bigfoot's InvalidStateError (in record mode and in the replay) where asyncpg answers 'INSERT 0 4'"
-    ),
-)
+@scenario("cursors_prepared")
 async def prepared_status_of_a_command_without_rows(db: Database) -> None:
     conn = await db.connect()
     await conn.execute("CREATE TEMP TABLE t (id int)")
