@@ -12,6 +12,7 @@ from bigfoot import StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, postgres_error
 from bigfoot.plugins.asyncpg.txstate import (
     OTHER,
+    PLAIN,
     ServerTransaction,
     Statement,
     Status,
@@ -56,6 +57,17 @@ def test_statements_are_split_and_classified(sql: str, expected: list[Statement]
     assert list(statements(sql)) == expected
 
 
+def test_one_ordinary_statement_reads_as_the_shared_plain_tuple() -> None:
+    # The connection skips the transaction model for PLAIN, which it tells by identity: a text of one statement that
+    # is not transaction control gives that very tuple, read for the first time or from the memo; other texts do not.
+    text = "SELECT 'read as PLAIN by identity'"
+    assert statements(text) is PLAIN
+    assert statements(text) is PLAIN
+    assert statements(42) is PLAIN  # not SQL text at all
+    for other in ("SELECT 1; SELECT 2", "BEGIN", ";"):
+        assert statements(other) is not PLAIN
+
+
 def test_a_failed_string_of_statements_fails_at_its_first_ordinary_statement() -> None:
     server = ServerTransaction()
     server.failed(statements("SELECT 1/0; BEGIN"))
@@ -77,6 +89,15 @@ def test_a_failed_string_of_transaction_control_fails_at_its_last_statement() ->
     server.ran(statements("BEGIN"))
     server.failed(statements("SAVEPOINT a; COMMIT"))
     assert server.status is Status.IDLE
+
+
+def test_a_rollback_to_outside_a_block_opens_none() -> None:
+    # Outside a block PostgreSQL refuses ROLLBACK TO: whichever statement of the string the error is blamed on, the
+    # session is idle after it, not in a (failed) block.
+    server = ServerTransaction()
+    server.failed(statements("ROLLBACK TO SAVEPOINT sp; SELECT 1"))
+    assert server.status is Status.IDLE
+    assert not server.in_transaction()
 
 
 def test_a_prepare_that_fails_aborts_the_block_even_for_a_commit() -> None:
