@@ -115,3 +115,44 @@ async def test_server_version_per_session(verifier: StrictVerifier, apg: Asyncpg
             assert con.get_server_version() == ServerVersion(12, 0, 19, "final", 0)
     for interaction in verifier.interactions:
         interaction.asserted = True
+
+
+RATIOS = "SELECT 10 / (3 - g) AS n FROM generate_series(1, 5) g"
+DIVISION = asyncpg.DivisionByZeroError("division by zero")
+
+
+def test_then_raises_is_checked_at_expect_time(apg: AsyncpgPlugin) -> None:
+    with pytest.raises(TypeError, match=r"expect\('cursor'\): then_raises= must be the error the server raises"):
+        apg.new_session().expect("cursor", returns=[], then_raises="division by zero")
+    with pytest.raises(TypeError, match=r"unknown option then_raises=; .* a fetch step takes status="):
+        apg.new_session().expect("fetch", returns=[], then_raises=DIVISION)
+
+
+async def test_a_cursor_gives_its_rows_then_the_error_at_the_read_that_needs_the_failing_row(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    apg.new_session().expect("connect").expect("begin").expect(
+        "cursor", returns=[{"n": 5}, {"n": 10}], then_raises=DIVISION
+    ).expect("rollback").expect("begin").expect(
+        "cursor", returns=[{"n": 5}], then_raises=asyncpg.DivisionByZeroError
+    ).expect("commit")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        transaction = conn.transaction()
+        await transaction.start()
+        cursor = await conn.cursor(RATIOS)
+        assert await cursor.fetch(2) == [{"n": 5}, {"n": 10}]
+        with pytest.raises(asyncpg.DivisionByZeroError) as raised:
+            await cursor.fetchrow()  # the third row is the failing one
+        assert raised.value is DIVISION
+        with pytest.raises(asyncpg.InFailedSQLTransactionError):  # the block is aborted, as in PostgreSQL
+            await cursor.fetch(1)
+        await transaction.rollback()
+        async with conn.transaction():
+            # Iterated with the default prefetch of 50: the first batch needs the failing row, so no row comes.
+            seen = []
+            with pytest.raises(asyncpg.DivisionByZeroError):
+                async for row in conn.cursor(RATIOS):
+                    seen.append(row)
+            assert seen == []
+            assert conn._server.status.name == "FAILED"

@@ -371,6 +371,8 @@ def _step(writer: Writer, prefix: str, entry: Entry) -> str:
             arguments.append(f"attributes={writer.attributes(entry.options['attributes'])}")
         if "status" in entry.options:
             arguments.append(f"status={writer.value(entry.options['status'])}")
+        if "then_raises" in entry.options:
+            arguments.append(f"then_raises={raised_literal(writer, prefix, entry.options['then_raises'])}")
     return f".expect({', '.join(arguments)})"
 
 

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import inspect
 import types
-from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -23,7 +23,7 @@ from . import rows
 from .arguments import check_query_timeout, check_row
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
-from .described import scripted_server_version
+from .described import last_options, scripted_server_version
 from .faults import ConnectionObservers, logs_queries
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
@@ -191,6 +191,11 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         """Record mode's answer: the real server's (``recording.RecordingConnection``), with the check the fake makes
         of the call itself. The fake answers from its session instead and never calls this."""
         raise NotImplementedError(f"{type(self).__name__} answers from its session, not from a real server")
+
+    def _step_options(self, method: str) -> Mapping[str, Any]:
+        """The options of the step the last call of ``method`` used (empty if it used none). Record mode answers
+        with what it recorded for the call instead."""
+        return last_options(self._session, method)
 
     def _scripted_error(self, method: str, kind: type[BaseException]) -> bool:
         """Whether the step a call of ``method`` would use raises a ``kind``."""

@@ -4,6 +4,8 @@ Opening the cursor is the step ``cursor``, whose ``returns`` holds every row the
 (``fetch(n)``, ``fetchrow()``, ``forward(n)``, iteration) takes rows from that list without further steps. Each read
 that asyncpg sends to the server makes asyncpg's checks (the connection, the transaction) and meets the server's state
 (an aborted block refuses it); reads asyncpg answers from its buffer or from knowing the cursor is exhausted do not.
+A query that fails while the server produces its rows is scripted with the step's ``then_raises=``: the rows before
+the failing one are ``returns``, and a read that needs the failing row raises the error, which aborts the block.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import asyncpg
 from .record import Record
 from .resource import ConnectionResource, guarded
 from .rows import convert_all
-from .txstate import Status, in_failed_transaction, statements
+from .txstate import PLAIN, Status, in_failed_transaction, statements
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
@@ -58,7 +60,7 @@ class CursorFactory(ConnectionResource):
         found: list[Record] = await connection._exchange(
             "cursor", self._fields, statements(query), client_check=client_checks
         )
-        return convert_all(found, cls)
+        return _Rows(convert_all(found, cls), connection._step_options("cursor").get("then_raises"))
 
     @guarded
     def __await__(self) -> Generator[Any, None, Cursor]:
@@ -73,6 +75,16 @@ class CursorFactory(ConnectionResource):
     def __aiter__(self) -> CursorIterator:
         prefetch = self._fields.get("prefetch")
         return CursorIterator(self, DEFAULT_PREFETCH if prefetch is None else prefetch)
+
+
+class _Rows(list[Record]):
+    """A cursor's scripted rows, and the error the server raises producing the row after them (None: they are all)."""
+
+    __slots__ = ("then_raises",)
+
+    def __init__(self, rows: list[Record], then_raises: BaseException | None) -> None:
+        super().__init__(rows)
+        self.then_raises = then_raises
 
 
 class _Reader(ConnectionResource):
@@ -97,8 +109,14 @@ class _Reader(ConnectionResource):
             raise in_failed_transaction()
 
     def _take(self, n: int) -> list[Record]:
-        """Up to ``n`` rows, as the server's execute of the portal gives them; fewer than ``n`` means the end."""
+        """Up to ``n`` rows, as the server's execute of the portal gives them; fewer than ``n`` means the end. When the
+        server fails producing the row after the scripted ones, a read that needs it raises that error instead (the
+        rows of that read are lost with it, as asyncpg loses them) and the block is aborted."""
         rows = self._rows or []
+        failure = getattr(rows, "then_raises", None)
+        if failure is not None and self._pos + n > len(rows):
+            self._connection._server.failed(PLAIN)
+            raise failure
         taken = rows[self._pos : self._pos + n]
         self._pos += len(taken)
         if len(taken) < n:

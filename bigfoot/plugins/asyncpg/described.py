@@ -6,6 +6,8 @@
   prepared statement's ``get_statusmsg()`` reports when the fake cannot tell it from the rows.
 - ``expect("connect" | "acquire", server_version="16.4")``: the server's ``server_version`` setting, from which asyncpg
   computes ``get_server_version()``.
+- ``expect("cursor", returns=[...], then_raises=postgres_error(...))``: the error the server raises while producing
+  the row after those scripted (``SELECT 10 / (3 - g)`` failing on its third row): a read that needs that row fails.
 
 Types are asyncpg's own named tuples, ``asyncpg.types.Type`` and ``asyncpg.types.Attribute``; ``pg_type()`` builds a
 ``Type`` from a builtin type's name with the OIDs asyncpg itself knows.
@@ -109,6 +111,19 @@ def _status(value: Any) -> str | None:
     return value
 
 
+def _then_raises(value: Any) -> BaseException:
+    """``then_raises=``: the error a cursor's query raises once its scripted rows are used up (an instance, or a class
+    to be instantiated with no arguments)."""
+    if isinstance(value, type) and issubclass(value, Exception):
+        value = value()
+    if not isinstance(value, Exception):
+        raise TypeError(
+            "then_raises= must be the error the server raises after the scripted rows, such as "
+            f"postgres_error('22012', 'division by zero'), got {type(value).__name__} {value!r}"
+        )
+    return value
+
+
 def _checker(step: str, known: Mapping[str, Any]) -> Any:
     def check(options: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(options) - set(known))
@@ -126,6 +141,7 @@ def _checker(step: str, known: Mapping[str, Any]) -> Any:
 PREPARE = _checker("prepare", {"parameters": parameters, "attributes": attributes})
 EXECUTED = {name: _checker(name, {"status": _status}) for name in ("fetch", "fetchrow", "fetchval")}
 CONNECTED = {name: _checker(name, {"server_version": server_version}) for name in ("connect", "acquire")}
+CURSOR = _checker("cursor", {"then_raises": _then_raises})
 
 
 # -- a prepared statement's status ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -211,8 +211,18 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
         statement = await real.prepare(query)
         return await statement.explain(*args, **_options(fields, "analyze"))
     if method == "cursor":
-        options = _options(fields, "prefetch", "timeout", "record_class")
-        return [row async for row in real.cursor(query, *args, **options)]
+        # Opened as an awaited cursor (prepare and bind: an error there is the opening's), then read one row at a time,
+        # so that an error the server raises producing a row comes after exactly the rows before it (then_raises=).
+        cursor = await real.cursor(query, *args, **_options(fields, "timeout", "record_class"))
+        found: list[Any] = []
+        try:
+            while (row := await cursor.fetchrow()) is not None:
+                found.append(row)
+        except asyncpg.PostgresError as exc:
+            if not getattr(exc, "severity", None):
+                raise
+            con._then_raises = exc
+        return found
     if method in ("begin", "savepoint"):
         transaction = real.transaction(**fields)
         await transaction.start()
@@ -244,7 +254,7 @@ async def perform(con: RecordingConnection, method: str, fields: dict[str, Any])
 class RecordingConnection(Connection):
     """The fake connection, answered by a real one: every call that reaches the server is logged."""
 
-    __slots__ = ("_real", "_recorder", "_transactions", "_callbacks", "_described", "_via")
+    __slots__ = ("_real", "_recorder", "_transactions", "_callbacks", "_described", "_via", "_then_raises")
 
     def __init__(self, plugin: AsyncpgPlugin, session: Session, real: Any) -> None:
         super().__init__(plugin, session)
@@ -254,6 +264,7 @@ class RecordingConnection(Connection):
         self._callbacks: dict[Any, Any] = {}
         self._described: Any = None  # the real statement the last prepare() made
         self._via: Any = None  # the real statement running the current call of a prepared statement (see prepared)
+        self._then_raises: BaseException | None = None  # the error a cursor's query raised after its first rows
 
     async def prepare(
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE
@@ -275,12 +286,21 @@ class RecordingConnection(Connection):
             result = await self._recorder.run(entry, perform(self, method, fields), client_check or _no_check)
             if self._via is not None:
                 self._record_status(entry, method, fields["query"], result)
+            if self._then_raises is not None:
+                entry.options = {**entry.options, "then_raises": self._then_raises}
+                self._then_raises = None
             return result
         except asyncpg.ConnectionDoesNotExistError:
             self._lost()  # the server went away during the call, as the fake does when the script says so
             raise
         finally:
             self._busy = False
+
+    def _step_options(self, method: str) -> Mapping[str, Any]:
+        """What record mode recorded for the last call of ``method`` here, in place of a step's options."""
+        entries = self._recorder.sessions[self._session.number - 1]
+        last = entries[-1] if entries else None
+        return last.options if last is not None and last.method == method else {}
 
     def _record_status(self, entry: Entry, method: str, query: str, result: Any) -> None:
         """The status the real statement keeps after a call, written as the step's ``status=`` where the fake would

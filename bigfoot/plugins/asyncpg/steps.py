@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..._script import StepSpec
-from .described import CONNECTED, EXECUTED, PREPARE
+from .described import CONNECTED, CURSOR, EXECUTED, PREPARE
 from .record import Record
 from .rows import from_row
 from .status import status_example
@@ -68,7 +68,7 @@ SPECS: dict[str, StepSpec] = {
         StepSpec("fetchmany", _rows, *_ROWS),
         StepSpec("prepare", options=PREPARE),
         StepSpec("explain", _value, "the query plan", "[{...}]"),
-        StepSpec("cursor", _rows, "the list of rows the cursor yields", "[{...}]"),
+        StepSpec("cursor", _rows, "the list of rows the cursor yields", "[{...}]", options=CURSOR),
         StepSpec("begin"),
         StepSpec("commit"),
         StepSpec("rollback"),

@@ -35,6 +35,7 @@ from bigfoot.plugins.asyncpg import AsyncpgPlugin
 Run = Callable[["Database"], Awaitable[None]]
 
 _ADDRESS = re.compile(r" object at 0x[0-9a-f]+")
+_BARE_ADDRESS = re.compile(r" 0x[0-9a-f]+>$")  # the end of asyncpg's Cursor repr
 _TEMPORARY_SCHEMA = re.compile(r"\bpg_temp_\d+\b")
 
 
@@ -108,7 +109,7 @@ def describe(value: Any) -> Any:
         return ("dict", tuple((describe(k), describe(v)) for k, v in value.items()))
     if isinstance(value, float) and math.isnan(value):
         return ("float", "nan")
-    text = repr(value)
+    text = _BARE_ADDRESS.sub(" 0x...>", repr(value))
     if " object at 0x" in text:  # asyncpg's Path and Polygon: what they hold, not where they are
         return (type(value).__name__, [describe(item) for item in value], getattr(value, "is_closed", None))
     return (type(value).__name__, text)

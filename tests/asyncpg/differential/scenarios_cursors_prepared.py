@@ -117,14 +117,7 @@ async def cursor_query_errors(db: Database) -> None:
     await conn.close()
 
 
-@scenario(
-    "cursors_prepared",
-    xfail=(
-        "record mode reads a cursor to the end when it opens it, so a row that fails on the server (1 / 0 in the "
-        "third row) fails the opening, where asyncpg opens the cursor, returns the first rows from fetch(2) and "
-        "raises DivisionByZeroError from the next fetch"
-    ),
-)
+@scenario("cursors_prepared")
 async def cursor_row_fails_midway(db: Database) -> None:
     conn = await db.connect()
     async with conn.transaction():

@@ -294,9 +294,9 @@ async def query_wrong_argument_count_of_a_statement_that_cannot_prepare(db: Data
 @scenario(
     "queries",
     xfail=(
-        "a script's steps are taken in order, whatever the query: a call with a wrong argument count whose method's "
-        "next step raises a class 42 error (which PostgreSQL raises while preparing, before asyncpg counts) takes "
-        "that step and raises UndefinedTableError, where asyncpg raises InterfaceError and the later call gets it"
+        "deliberate (docs/fidelity.md): a script's steps carry no query, so a call with a wrong argument count whose "
+        "method's next step raises a class 42 error (which PostgreSQL raises while preparing, before asyncpg counts) "
+        "takes that step and raises UndefinedTableError, where asyncpg raises InterfaceError and the later call gets it"
     ),
 )
 async def query_wrong_argument_count_before_a_later_prepare_error(db: Database) -> None:
