@@ -69,7 +69,7 @@ def _classify(parts: list[tuple[str, str]]) -> Statement:
     words = [text for kind, text in parts]
     first = words[0]
     second = words[1] if len(words) > 1 else ""
-    chain = words[-2:] == ["and", "chain"] and words[-3:-2] != ["no"]
+    chain = words[-2:] == ["and", "chain"]  # AND NO CHAIN ends in "no chain"
     if first == "begin" or (first == "start" and second == "transaction"):
         return Statement("begin")
     if first in ("commit", "end"):
@@ -171,11 +171,11 @@ class ServerTransaction:
 
     def failed(self, sent: Sequence[Statement], executed: bool = True) -> None:
         """The server answered ``sent`` with an error. ``executed`` is False for a prepare (parsed, never run)."""
-        at = 0
+        culprit = OTHER
         if executed and sent:
             at = next((i for i, statement in enumerate(sent) if statement.kind == "other"), len(sent) - 1)
             self.ran(sent[:at])
-        culprit = sent[at] if executed and sent else OTHER
+            culprit = sent[at]
         if self.status is Status.IDLE:
             return  # an implicit transaction: rolled back, nothing left open
         if culprit.kind in _EXITS:
