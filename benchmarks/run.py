@@ -45,7 +45,8 @@ Test = Callable[[], Awaitable[None]]
 
 
 async def seed_bigfoot() -> None:
-    token = install(StrictVerifier())  # what the pytest plugin does for every test
+    verifier = StrictVerifier()
+    token = install(verifier)  # what the pytest plugin does for every test
     try:
         (
             bigfoot.asyncpg_mock.new_session()
@@ -64,6 +65,7 @@ async def seed_bigfoot() -> None:
         bigfoot.current_verifier().verify_all()
     finally:
         uninstall(token)
+        verifier._release()
 
 
 async def seed_asyncmock() -> None:
@@ -142,7 +144,8 @@ async def seed_floor() -> None:
 
 def many_bigfoot(n: int) -> Test:
     async def test() -> None:
-        token = install(StrictVerifier())
+        verifier = StrictVerifier()
+        token = install(verifier)
         try:
             session = bigfoot.asyncpg_mock.new_session().expect("connect")
             for i in range(n):
@@ -161,6 +164,7 @@ def many_bigfoot(n: int) -> Test:
             bigfoot.current_verifier().verify_all()
         finally:
             uninstall(token)
+            verifier._release()
 
     return test
 
@@ -206,7 +210,8 @@ def many_floor(n: int) -> Test:
 
 
 async def tx_bigfoot() -> None:
-    token = install(StrictVerifier())
+    verifier = StrictVerifier()
+    token = install(verifier)
     try:
         (
             bigfoot.asyncpg_mock.new_session()
@@ -230,6 +235,7 @@ async def tx_bigfoot() -> None:
         bigfoot.current_verifier().verify_all()
     finally:
         uninstall(token)
+        verifier._release()
 
 
 async def tx_asyncmock() -> None:
@@ -270,7 +276,8 @@ async def tx_floor() -> None:
 
 
 async def pool_bigfoot() -> None:
-    token = install(StrictVerifier())
+    verifier = StrictVerifier()
+    token = install(verifier)
     try:
         bigfoot.asyncpg_mock.new_session().expect("acquire").expect("fetch", returns=ROWS).expect("release")
         with bigfoot:
@@ -287,6 +294,7 @@ async def pool_bigfoot() -> None:
         bigfoot.current_verifier().verify_all()
     finally:
         uninstall(token)
+        verifier._release()
 
 
 async def pool_asyncmock() -> None:

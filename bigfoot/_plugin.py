@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
@@ -31,10 +32,12 @@ class _Sources(dict[str, Source]):
 
     def __init__(self, plugin: BasePlugin) -> None:
         super().__init__()
-        self._plugin = plugin
+        self._plugin = weakref.ref(plugin)  # the plugin holds this dict: a strong reference back would be a cycle
 
     def __missing__(self, name: str) -> Source:
-        plugin = self._plugin
+        plugin = self._plugin()
+        if plugin is None:  # pragma: no cover - only the plugin's own methods reach its sources
+            raise KeyError(name)
         if name not in plugin.step_specs and name not in plugin.recorded_only:
             raise KeyError(name)
         source = self[name] = Source(plugin, name)
@@ -73,6 +76,11 @@ class BasePlugin:
         self._next_session = 0  # sessions are taken in the order they were queued: the rest are waiting
         self._sources = _Sources(self)
         self._record = verifier._timeline.append
+
+    def _release(self) -> None:
+        """The test is over (see ``StrictVerifier._release``): drop the sessions and sources, which point back here."""
+        self._sessions.clear()
+        self._sources.clear()
 
     @classmethod
     def of(cls: type[P], verifier: StrictVerifier) -> P:

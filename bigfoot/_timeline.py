@@ -90,6 +90,11 @@ class Timeline:
     def __len__(self) -> int:
         return len(self._items)
 
+    def clear(self) -> None:
+        """Forget every interaction (the test is over; see ``StrictVerifier._release``)."""
+        self._items.clear()
+        self._cursor = 0
+
     def __iter__(self) -> Iterator[Interaction]:
         return iter(self._items)
 

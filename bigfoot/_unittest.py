@@ -134,8 +134,11 @@ class BigfootMixin:
         finally:
             _guard.stop(self.bigfoot_verifier)
             uninstall(token)
-            if self.bigfoot_verifier.record_target is not None:
-                _recording.finish_test(self.bigfoot_verifier, self)
+            try:
+                if self.bigfoot_verifier.record_target is not None:
+                    _recording.finish_test(self.bigfoot_verifier, self)
+            finally:
+                self.bigfoot_verifier._release()  # nothing of the test is left in reference cycles
 
     def _bigfoot_verify(self) -> None:
         """Verify; when the body has failed, what verification finds goes to that failure's report instead."""

@@ -102,6 +102,18 @@ class StrictVerifier:
         self._plugins[kind] = plugin
         _guard.plugin_added(self)
 
+    def _release(self) -> None:
+        """The test is over: the runners call this last, after verification and any recording. The verifier drops its
+        plugins (and they their sessions and sources) and its timeline, so that none of the test's objects is left in
+        a reference cycle: reference counting frees them as the runner lets go, and the garbage collector, which a
+        suite of many tests would otherwise keep busy, finds nothing of bigfoot's."""
+        for plugin in self._plugins.values():
+            plugin._release()
+        self._plugins.clear()
+        self._timeline.clear()
+        self._unmocked.clear()
+        self._first_unmocked = None
+
     def get_plugin(self, kind: type[P]) -> P | None:
         """The plugin of class ``kind`` registered on this verifier, or None."""
         plugin = self._plugins.get(kind)

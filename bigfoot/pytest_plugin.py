@@ -154,11 +154,14 @@ def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]
     finally:
         _guard.stop(verifier)
         uninstall(token)
-        if target is not None:
-            node = request.node
-            recording = _recording.finish(verifier, node.nodeid, partial=node.stash.get(_FAILED, False))
-            if recording is not None:
-                request.config.stash.setdefault(_RECORDINGS, []).append(recording)
+        try:
+            if target is not None:
+                node = request.node
+                recording = _recording.finish(verifier, node.nodeid, partial=node.stash.get(_FAILED, False))
+                if recording is not None:
+                    request.config.stash.setdefault(_RECORDINGS, []).append(recording)
+        finally:
+            verifier._release()  # nothing of the test is left in reference cycles
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -118,3 +118,29 @@ def test_two(bigfoot_verifier):
     assert bigfoot_verifier.get_plugin(SubprocessPlugin) is None  # nothing used it in this test
 """
     run(pytester, source).assert_outcomes(passed=2)
+
+
+RELEASED = """
+import subprocess
+import bigfoot
+
+SEEN = []
+
+def test_first(bigfoot_verifier):
+    bigfoot.subprocess_mock.new_session().expect("run", returns=subprocess.CompletedProcess(["ls"], 0))
+    with bigfoot:
+        subprocess.run(["ls"])
+    bigfoot.subprocess_mock.assert_run(popenargs=[["ls"]])
+    assert bigfoot_verifier._plugins and len(bigfoot_verifier._timeline) == 1
+    SEEN.append(bigfoot_verifier)
+
+def test_second():
+    (first,) = SEEN
+    assert first._plugins == {} and len(first._timeline) == 0
+"""
+
+
+def test_a_finished_test_s_verifier_is_released(pytester: pytest.Pytester) -> None:
+    # Its plugins, sessions and interactions are dropped after verification, so none stays in a reference cycle.
+    result = run(pytester, RELEASED)
+    result.assert_outcomes(passed=2)

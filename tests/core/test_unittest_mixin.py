@@ -36,6 +36,8 @@ def test_passing_tests_pass_each_with_a_fresh_verifier_named_self_in_hints() -> 
     assert result.wasSuccessful() and result.testsRun == 2, result.failures + result.errors
     first, second = cases.Seen.verifiers
     assert first is not second and first.hint_owner == second.hint_owner == "self"
+    # Released once verified: plugins, sessions and interactions dropped, so none stays in a reference cycle.
+    assert first._plugins == second._plugins == {} and len(first._timeline) == len(second._timeline) == 0
     assert CURRENT.get() is outer  # uninstalled afterwards
     assert subprocess.run.__code__ is REAL_RUN_CODE
 
