@@ -301,7 +301,9 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         """asyncpg checks the connection, then ``timeout=`` (before the query's type), then talks to the server."""
         if self._closed:
             raise asyncpg.InterfaceError("connection is closed")
-        check_query_timeout(options.get("timeout"), wrapped)
+        timeout = options.get("timeout")
+        if timeout is not NONE:
+            check_query_timeout(timeout, wrapped)
 
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)
@@ -314,6 +316,8 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         but the closed check (asyncpg checks it when it looks the statement up)."""
         if self._closed:
             raise asyncpg.InterfaceError("connection is closed")
+        if record_class is NONE:  # not given: the connection's class
+            return self._record_class
         return rows.call_class(record_class, self._record_class)
 
     # -- queries -----------------------------------------------------------------------------------------------
