@@ -175,6 +175,31 @@ async def test_a_cursor_reads_large_batches_to_the_end(verifier: StrictVerifier,
     apg.assert_commit()
 
 
+async def test_a_cursor_whose_query_fails_midway_gives_every_row_before_the_failing_one(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # The server computes rows as they are read: the error comes with the first read that needs the row after the
+    # scripted ones, not before, and reading up to the last scripted row exactly needs no more.
+    failure = postgres_error("22012", "division by zero")
+    rows = [{"n": 1}, {"n": 2}, {"n": 3}]
+    conn = await connected(
+        verifier, apg, ("begin", {}), ("cursor", {"returns": rows, "then_raises": failure}), ("rollback", {})
+    )
+    with verifier.sandbox():
+        transaction = conn.transaction()  # type: ignore[attr-defined]
+        await transaction.start()
+        cursor = await conn.cursor("SELECT 6 / (4 - n) AS n FROM t")  # type: ignore[attr-defined]
+        assert await cursor.fetch(2) == [{"n": 1}, {"n": 2}]
+        assert await cursor.fetchrow() == {"n": 3}
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await cursor.fetchrow()
+        assert conn.is_in_transaction()  # type: ignore[attr-defined]
+        await transaction.rollback()
+    apg.assert_begin()
+    apg.assert_cursor(query="SELECT 6 / (4 - n) AS n FROM t", args=[])
+    apg.assert_rollback()
+
+
 async def test_an_iterated_cursor_goes_back_to_the_server_only_after_a_full_batch(
     verifier: StrictVerifier, apg: AsyncpgPlugin
 ) -> None:
