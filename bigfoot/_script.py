@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._notgiven import NOT_GIVEN
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._plugin import BasePlugin
+
+
+_NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})  # shared by the steps without options: a dict less each
 
 
 class StepSpec:
@@ -136,7 +140,7 @@ class Step:
         """The line of the ``expect()`` call that scripted the step."""
         self.delay = delay
         """How long the call takes, in seconds, for plugins whose calls take time (None: no time)."""
-        self.options: Mapping[str, Any] = options or {}
+        self.options: Mapping[str, Any] = options or _NO_OPTIONS
         """The step's own options, as its plugin's ``StepSpec.options`` converted them (empty: none given)."""
 
     @property
