@@ -133,6 +133,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         *,
         executed: bool = True,
         client_check: Callable[[], None] | None = None,
+        convert: Callable[[Any], Any] | None = None,
     ) -> Any:
         """The one path of every call that reaches the server: one step of the session, as one operation.
 
@@ -142,7 +143,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         ``raised``) and consumes no step, unless the session's next step for it is scripted to raise that very error
         (as record mode writes it). ``client_check`` is what asyncpg checks once the server has parsed the statement
         (the argument count): a parse error the script raises comes first. ``executed`` is False for ``prepare()``,
-        which runs nothing.
+        which runs nothing. ``convert`` turns the answer into what the method returns (rows of its class).
         """
         if self._closed or self._busy:
             self._check_usable()
@@ -185,7 +186,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             raise
         if executed and sent and sent is not PLAIN:
             server.ran(sent)
-        return result
+        return result if convert is None else convert(result)
 
     async def _perform(self, method: str, fields: dict[str, Any], client_check: Callable[[], None] | None) -> Any:
         """Record mode's answer: the real server's (``recording.RecordingConnection``), with the check the fake makes
@@ -258,7 +259,14 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             raise AttributeError("'NoneType' object has no attribute 'encode'")
         raise TypeError(f"Expected str, got {type(query).__name__}")
 
-    def _query(self, method: str, query: str, args: Sequence[Any], options: dict[str, Any]) -> Awaitable[Any]:
+    def _query(
+        self,
+        method: str,
+        query: str,
+        args: Sequence[Any],
+        options: dict[str, Any],
+        convert: Callable[[Any], Any] | None = None,
+    ) -> Awaitable[Any]:
         """A query method: asyncpg's checks of the connection, the query's type and the argument count, then one step.
 
         The interaction records the query, its positional ``args`` and the keyword ``options`` the caller passed.
@@ -274,10 +282,16 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         check = None
         if expected_arguments(query) != len(args):
             check = functools.partial(self._check_arguments, query, args)
-        return self._exchange(method, fields, statements(query), client_check=check)
+        return self._exchange(method, fields, statements(query), client_check=check, convert=convert)
 
     def _query_many(
-        self, method: str, query: str, args: Iterable[Sequence[Any]], options: dict[str, Any], name: str = "query"
+        self,
+        method: str,
+        query: str,
+        args: Iterable[Sequence[Any]],
+        options: dict[str, Any],
+        name: str = "query",
+        convert: Callable[[Any], Any] | None = None,
     ) -> Awaitable[Any]:
         """``executemany``/``fetchmany``: one step for a list of argument tuples, each counted as asyncpg does.
 
@@ -295,7 +309,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
         fields: dict[str, Any] = {name: query, "args": arg_list}
         fields.update(given(options))
-        return self._exchange(method, fields, statements(query), client_check=count_each)
+        return self._exchange(method, fields, statements(query), client_check=count_each, convert=convert)
 
     def _check_timeout(self, options: dict[str, Any], wrapped: bool = True) -> None:
         """asyncpg checks the connection, then ``timeout=`` (before the query's type), then talks to the server."""
@@ -322,58 +336,62 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
     # -- queries -----------------------------------------------------------------------------------------------
 
+    # The query methods below are plain functions: their checks run and they return the exchange, which the query
+    # logger wrapper (faults.logs_queries, the one coroutine of each call) awaits; see Connection._exchange.
+
     @logs_queries(simple=True)
-    async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
+    def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> Awaitable[str]:
         if args:
-            status: str = await self._query("execute", query, args, {"timeout": timeout})
-        else:
-            # Without arguments asyncpg uses the simple protocol and never counts parameters.
-            self._check_timeout({"timeout": timeout})
-            self._check_query(query, cached=False)
-            sent = statements(query)
-            if not sent:
-                # Only comments or nothing: the server answers that the query was empty, with no status, and
-                # asyncpg fails decoding the status it lacks. Nothing ran; the connection and its transaction are
-                # as they were.
-                self._check_usable()
-                raise AttributeError("'NoneType' object has no attribute 'decode'")
-            fields = given({"query": query, "args": [], "timeout": timeout})
-            status = await self._exchange("execute", fields, sent)
-        return status
+            return self._query("execute", query, args, {"timeout": timeout})
+        # Without arguments asyncpg uses the simple protocol and never counts parameters.
+        self._check_timeout({"timeout": timeout})
+        self._check_query(query, cached=False)
+        sent = statements(query)
+        if not sent:
+            # Only comments or nothing: the server answers that the query was empty, with no status, and asyncpg
+            # fails decoding the status it lacks. Nothing ran; the connection and its transaction are as they were.
+            self._check_usable()
+            raise AttributeError("'NoneType' object has no attribute 'decode'")
+        fields = given({"query": query, "args": [], "timeout": timeout})
+        return self._exchange("execute", fields, sent)
 
     @logs_queries()
-    async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE) -> None:
-        await self._query_many("executemany", command, args, {"timeout": timeout}, name="command")
+    def executemany(
+        self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE
+    ) -> Awaitable[None]:
+        return self._query_many("executemany", command, args, {"timeout": timeout}, name="command")
 
     @logs_queries()
-    async def fetch(
+    def fetch(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
-    ) -> list[Record]:
+    ) -> Awaitable[list[Record]]:
         cls = self._row_class(record_class)
-        found = await self._query("fetch", query, args, {"timeout": timeout, "record_class": record_class})
-        return rows.convert_all(found, cls)
+        options = {"timeout": timeout, "record_class": record_class}
+        return self._query("fetch", query, args, options, convert=lambda found: rows.convert_all(found, cls))
 
     @logs_queries()
-    async def fetchrow(
+    def fetchrow(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
-    ) -> Record | None:
+    ) -> Awaitable[Record | None]:
         cls = self._row_class(record_class)
-        row: Record | None = await self._query(
-            "fetchrow", query, args, {"timeout": timeout, "record_class": record_class}
+        options = {"timeout": timeout, "record_class": record_class}
+        return self._query(
+            "fetchrow", query, args, options, convert=lambda row: row if row is None else rows.convert(row, cls)
         )
-        return row if row is None else rows.convert(row, cls)
 
     @logs_queries()
-    async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
-        return await self._query("fetchval", query, args, {"column": column, "timeout": timeout})
+    def fetchval(
+        self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE
+    ) -> Awaitable[Any]:
+        return self._query("fetchval", query, args, {"column": column, "timeout": timeout})
 
     @logs_queries()
-    async def fetchmany(
+    def fetchmany(
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
-    ) -> list[Record]:
+    ) -> Awaitable[list[Record]]:
         cls = self._row_class(record_class)
-        found = await self._query_many("fetchmany", query, args, {"timeout": timeout, "record_class": record_class})
-        return rows.convert_all(found, cls)
+        options = {"timeout": timeout, "record_class": record_class}
+        return self._query_many("fetchmany", query, args, options, convert=lambda found: rows.convert_all(found, cls))
 
     async def prepare(
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE

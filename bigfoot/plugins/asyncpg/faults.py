@@ -185,7 +185,9 @@ def now() -> float:
 
 
 def logs_queries(simple: bool = False) -> Callable[[F], F]:
-    """Call the connection's query loggers after the method, as asyncpg does for its query methods.
+    """Make a query method (a plain function that makes asyncpg's checks and returns the exchange) the coroutine
+    function asyncpg's is, and call the connection's query loggers after it, as asyncpg does for its query methods.
+    The wrapper is the call's one coroutine besides the exchange; without loggers it only awaits the exchange.
 
     Each logger gets asyncpg's ``LoggedQuery``: the query, its arguments as asyncpg holds them, the timeout
     (``command_timeout`` when the call gave none, except for ``execute()`` without arguments, which asyncpg logs
