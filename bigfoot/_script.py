@@ -315,6 +315,12 @@ class SessionHandle:
             _check_delay(method, delay, self._session.plugin)
         if options:
             options = _check_step_options(spec, options)
+            if raises is not None:
+                # A step's own options describe its answer (a status, a statement's types): one that raises has none.
+                raise TypeError(
+                    f"expect({method!r}): {', '.join(f'{name}=' for name in options)} describes the answer, which a "
+                    "step with raises= does not give; drop one of them."
+                )
         convert = spec.convert
         if type(returns) is Answer:
             pass  # checked against the shape when the call arrives

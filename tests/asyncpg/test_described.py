@@ -126,6 +126,10 @@ def test_then_raises_is_checked_at_expect_time(apg: AsyncpgPlugin) -> None:
         apg.new_session().expect("cursor", returns=[], then_raises="division by zero")
     with pytest.raises(TypeError, match=r"unknown option then_raises=; .* a fetch step takes status="):
         apg.new_session().expect("fetch", returns=[], then_raises=DIVISION)
+    with pytest.raises(TypeError, match=r"expect\('cursor'\): then_raises= describes the answer, which a step with"):
+        apg.new_session().expect("cursor", raises=DIVISION, then_raises=DIVISION)
+    with pytest.raises(TypeError, match=r"expect\('prepare'\): parameters= describes the answer"):
+        apg.new_session().expect("prepare", raises=DIVISION, parameters=["int4"])
 
 
 async def test_a_cursor_gives_its_rows_then_the_error_at_the_read_that_needs_the_failing_row(
