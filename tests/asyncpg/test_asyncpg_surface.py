@@ -462,3 +462,60 @@ async def test_rollbacks_of_nested_blocks(verifier: StrictVerifier, apg: Asyncpg
     apg.assert_savepoint()
     apg.assert_rollback_to_savepoint()
     apg.assert_rollback()
+
+
+async def test_a_prepared_statement_checks_its_connection_when_called_not_when_awaited(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    conn = await connected(verifier, apg, ("prepare", {}), ("close", {}))
+    with verifier.sandbox():
+        statement = await conn.prepare("SELECT $1::int AS a")  # type: ignore[attr-defined]
+        await conn.close()  # type: ignore[attr-defined]
+        calls = {
+            "fetch": lambda: statement.fetch(1),
+            "fetchrow": lambda: statement.fetchrow(1),
+            "fetchval": lambda: statement.fetchval(1),
+            "fetchmany": lambda: statement.fetchmany([(1,)]),
+            "executemany": lambda: statement.executemany([(1,)]),
+            "explain": lambda: statement.explain(1),
+            "cursor": lambda: statement.cursor(1),
+            "get_statusmsg": statement.get_statusmsg,
+        }
+        for name, call in calls.items():
+            # asyncpg's check runs in the call itself: no coroutine is made, so there is nothing to await.
+            with pytest.raises(asyncpg.InterfaceError) as info:
+                call()
+            assert str(info.value) == f"cannot call PreparedStatement.{name}(): the underlying connection is closed"
+    apg.assert_prepare(query="SELECT $1::int AS a")
+    apg.assert_close()
+
+
+async def test_a_prepared_statements_fetchmany_and_executemany_take_timeout_only_by_keyword(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    conn = await connected(verifier, apg, ("prepare", {}))
+    with verifier.sandbox():
+        statement = await conn.prepare("SELECT $1::int AS a")  # type: ignore[attr-defined]
+        for method in (statement.fetchmany, statement.executemany):
+            with pytest.raises(TypeError, match=r"takes 2 positional arguments but 3 were given"):
+                method([(1,)], 5)
+    apg.assert_prepare(query="SELECT $1::int AS a")
+
+
+async def test_a_prepared_statements_fetchrow_gives_its_record_class(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    class Row(asyncpg.Record):
+        pass
+
+    conn = await connected(
+        verifier, apg, ("prepare", {}), ("fetchrow", {"returns": {"a": 1}}), ("fetchrow", {"returns": None})
+    )
+    with verifier.sandbox():
+        statement = await conn.prepare("SELECT $1::int AS a", record_class=Row)  # type: ignore[attr-defined]
+        row = await statement.fetchrow(1)
+        assert type(row) is Row and row["a"] == 1
+        assert await statement.fetchrow(2) is None
+    apg.assert_prepare(query="SELECT $1::int AS a", record_class=Row)
+    apg.assert_fetchrow(query="SELECT $1::int AS a", args=[1])
+    apg.assert_fetchrow(query="SELECT $1::int AS a", args=[2])

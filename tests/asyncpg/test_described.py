@@ -9,6 +9,8 @@ from asyncpg.types import Attribute, ServerVersion, Type
 from bigfoot import InvalidStateError, StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, pg_type
 
+from .frames import hidden_bigfoot_modules
+
 INT4 = Type(23, "int4", "scalar", "pg_catalog")
 TEXT = Type(25, "text", "scalar", "pg_catalog")
 
@@ -18,8 +20,10 @@ def test_pg_type_uses_asyncpgs_builtin_names() -> None:
     assert pg_type("text[]") == Type(1009, "text[]", "array", "pg_catalog")
     with pytest.raises(ValueError, match=r"no builtin type named 'int44'\. Did you mean 'int4'\?"):
         pg_type("int44")
-    with pytest.raises(TypeError, match="takes a type name such as 'int4', got int 23"):
+    with pytest.raises(TypeError, match="takes a type name such as 'int4', got int 23") as info:
         pg_type(23)  # type: ignore[arg-type]
+    # pg_type() is called by the test itself: its error points at the test's line, its own frames hidden.
+    assert "bigfoot.plugins.asyncpg.described" in hidden_bigfoot_modules(info.value)
 
 
 @pytest.mark.parametrize(
