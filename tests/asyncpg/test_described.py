@@ -34,6 +34,7 @@ def test_pg_type_uses_asyncpgs_builtin_names() -> None:
         ({"parameters": ["nope"]}, ValueError, r"asyncpg knows no builtin type named 'nope'"),
         ({"attributes": "id"}, TypeError, r"attributes= must map column names to types"),
         ({"attributes": [("id",)]}, TypeError, r"attributes\[0\] must be a \(name, type\) pair"),
+        ({"attributes": [("id", "int4", "x")]}, TypeError, r"attributes\[0\] must be a \(name, type\) pair"),
         ({"attributes": {"id": 1}}, TypeError, r"the type of column 'id' must be a type name"),
         ({"colums": {}}, TypeError, r"unknown option colums=; .* a prepare step takes parameters=, attributes="),
     ],
@@ -81,8 +82,10 @@ async def test_statement_description_and_status(verifier: StrictVerifier, apg: A
         await statement.fetch(0, "")
         assert statement.get_statusmsg() == "SELECT 2"
         await statement.fetchval(0, "")
-        with pytest.raises(InvalidStateError, match=r"whether fetchval's None was a NULL or no row"):
+        with pytest.raises(InvalidStateError, match=r"whether fetchval's None was a NULL or no row") as info:
             statement.get_statusmsg()
+        # The error points at the test's call: the statement's frames are hidden from the report.
+        assert "bigfoot.plugins.asyncpg.prepared" in hidden_bigfoot_modules(info.value)
         await statement.fetchval(0, "")
         assert statement.get_statusmsg() == "SELECT 0"
         update = await conn.prepare("UPDATE users SET name = $1")
@@ -99,6 +102,53 @@ async def test_statement_description_and_status(verifier: StrictVerifier, apg: A
         assert returning.get_statusmsg() == "DELETE 0"
         await returning.fetchrow(1)
         assert returning.get_statusmsg() == "DELETE 0"
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+
+
+async def test_the_status_of_a_utility_statement_and_of_an_insert_returning_rows(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    (
+        apg.new_session()
+        .expect("connect")
+        .expect("prepare")
+        .expect("fetch", returns=[{"TimeZone": "UTC"}])
+        .expect("fetchrow", returns={"TimeZone": "UTC"})
+        .expect("fetchval", returns=None)
+        .expect("fetchrow", returns=None)
+        .expect("prepare")
+        .expect("fetch", returns=[{"id": 1}, {"id": 2}])
+    )
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        show = await conn.prepare("SHOW timezone")
+        await show.fetch()
+        assert show.get_statusmsg() == "SHOW"  # fetch completes the portal: the tag, with no count
+        await show.fetchrow()
+        with pytest.raises(InvalidStateError, match=r"after fetchrow\(\) is the server's to tell"):
+            show.get_statusmsg()  # one row asked for and given: the statement may be suspended
+        await show.fetchval()
+        with pytest.raises(InvalidStateError, match=r"after fetchval\(\) is the server's to tell"):
+            show.get_statusmsg()  # a None that may be a NULL: whether a row came is not known
+        await show.fetchrow()
+        assert show.get_statusmsg() == "SHOW"  # no row: the statement completed
+        insert = await conn.prepare("INSERT INTO users (name) VALUES ($1), ($2) RETURNING id")
+        await insert.fetch("a", "b")
+        assert insert.get_statusmsg() == "INSERT 0 2"  # the tag's words kept, the count replaced
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+
+
+async def test_a_step_named_by_a_string_built_at_run_time_gives_its_options(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    method = "".join(["pre", "pare"])  # equal to "prepare", not the same object: a script built from data
+    apg.new_session().expect("connect").expect(method, parameters=["int4"])
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        statement = await conn.prepare("SELECT $1")
+        assert statement.get_parameters() == (INT4,)
     for interaction in verifier.interactions:
         interaction.asserted = True
 
