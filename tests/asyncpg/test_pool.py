@@ -399,3 +399,32 @@ async def test_sizes_follow_physical_connections(verifier: StrictVerifier, apg: 
     assert len(inits) == 3
     for interaction in verifier.interactions:
         interaction.asserted = True
+
+
+async def test_a_connection_released_after_its_pool_expired_connections_is_closed(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    inits: list[int] = []
+
+    async def init(con: asyncpg.Connection) -> None:
+        inits.append(con.get_server_pid())
+
+    for _ in range(3):
+        checkout(apg)
+    with verifier.sandbox():
+        pool = asyncpg.create_pool(min_size=0, max_size=2, init=init)
+        sizes = [(pool.get_size(), pool.get_idle_size())]  # not started: asyncpg's pool has no connection yet
+        await pool
+        out, idle = await pool.acquire(), await pool.acquire()
+        await pool.release(idle)
+        await pool.expire_connections()
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.release(out)  # expired while out: asyncpg closes it on its release
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.release(await pool.acquire())  # the idle one reconnects and runs init again
+        sizes.append((pool.get_size(), pool.get_idle_size()))
+        await pool.close()
+    assert sizes == [(0, 0), (2, 1), (1, 1), (1, 1)]
+    assert len(inits) == 3
+    for interaction in verifier.interactions:
+        interaction.asserted = True

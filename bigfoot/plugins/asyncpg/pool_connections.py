@@ -7,8 +7,9 @@ per connection it opens. ``get_size()`` is the open connections, ``get_idle_size
 The fake keeps the same counts without a server: a checkout is still one scripted session, which stands for the
 physical connection it is given. ``init=`` runs in a checkout's session when that physical connection has not run it
 yet: a connection opened for the checkout, one of the ``init_size`` opened at initialization on its first checkout,
-or one that ``expire_connections()`` marked for reconnection. A connection closed while checked out is gone, as in
-asyncpg; ``close()`` and ``terminate()`` leave none.
+or an idle one that ``expire_connections()`` marked for reconnection. A connection closed while checked out is gone,
+as in asyncpg, and so is one released after ``expire_connections()`` (asyncpg closes it on its release);
+``close()`` and ``terminate()`` leave none.
 """
 
 from __future__ import annotations
@@ -21,16 +22,15 @@ __tracebackhide__ = True  # and pytest too
 
 class PoolConnections:
     """Open connections of one fake pool: idle ones that ran ``init`` (``ready``), idle ones that must still run it
-    (``fresh``), and the generation each checked-out one was opened in (``expire_connections()`` starts a new one)."""
+    (``fresh``), and for each checked-out one whether ``expire_connections()`` was called since it was taken."""
 
-    __slots__ = ("open", "ready", "fresh", "generation", "out")
+    __slots__ = ("open", "ready", "fresh", "out")
 
     def __init__(self) -> None:
         self.open = 0
         self.ready = 0
         self.fresh = 0
-        self.generation = 0
-        self.out: dict[Hashable, int] = {}
+        self.out: dict[Hashable, bool] = {}  # checkout -> expired while out
 
     @property
     def idle(self) -> int:
@@ -45,7 +45,7 @@ class PoolConnections:
 
         Returns whether ``init=`` must run on it.
         """
-        self.out[checkout] = self.generation
+        self.out[checkout] = False
         if self.ready:
             self.ready -= 1
             return False
@@ -56,14 +56,15 @@ class PoolConnections:
         return True
 
     def put_back(self, checkout: Hashable) -> None:
-        """Released: the connection stays open and idle; expired while out, it will reconnect (and run init) first."""
-        generation = self.out.pop(checkout, None)
-        if generation is None:
+        """Released: the connection stays open and idle; expired while out, it is closed (asyncpg closes it on its
+        release, and opens a new one, which runs init, for a later checkout)."""
+        expired = self.out.pop(checkout, None)
+        if expired is None:
             return
-        if generation == self.generation:
-            self.ready += 1
+        if expired:
+            self.open -= 1
         else:
-            self.fresh += 1
+            self.ready += 1
 
     def dropped(self, checkout: Hashable) -> None:
         """The checked-out connection was closed (or its init failed): the pool no longer has it."""
@@ -72,7 +73,8 @@ class PoolConnections:
 
     def expire(self) -> None:
         """``expire_connections()``: every connection reconnects, and runs init again, before its next use."""
-        self.generation += 1
+        for checkout in self.out:
+            self.out[checkout] = True
         self.fresh += self.ready
         self.ready = 0
 

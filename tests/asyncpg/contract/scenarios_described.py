@@ -121,6 +121,27 @@ async def pool_sizes_and_init_per_connection(db: Database) -> None:
     sizes("pool closed")
 
 
+@scenario(lambda apg: [apg.new_session().expect("acquire").expect("release") for _ in range(3)])
+async def pool_connection_out_while_connections_expire(db: Database) -> None:
+    inits: list[str] = []
+
+    async def init(con: Any) -> None:
+        inits.append("init")
+
+    pool = db.create_pool(min_size=0, max_size=2, init=init)
+    db.observe("not started", (pool.get_size(), pool.get_idle_size()))
+    await pool
+    out, idle = await pool.acquire(), await pool.acquire()
+    await pool.release(idle)
+    await pool.expire_connections()
+    db.observe("expired, one out", (pool.get_size(), pool.get_idle_size(), len(inits)))
+    await pool.release(out)  # expired while out: closed on its release
+    db.observe("the expired one back", (pool.get_size(), pool.get_idle_size(), len(inits)))
+    await pool.release(await pool.acquire())  # the idle one reconnects first, and runs init again
+    db.observe("reconnected", (pool.get_size(), pool.get_idle_size(), len(inits)))
+    await pool.close()
+
+
 @scenario(lambda apg: [apg.new_session().expect("acquire").expect("release") for _ in range(2)])
 async def pool_min_size_connections_open_at_start(db: Database) -> None:
     inits: list[str] = []
