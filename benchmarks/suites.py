@@ -1,23 +1,35 @@
 """Whole suites, as users run them: N tests under ``python -m unittest`` and under ``pytest``, with bigfoot and without.
 
 Each suite is written to a temporary directory and run in a fresh interpreter with the bytecode cache off (as many CI
-set-ups run), so that start-up, collection, bigfoot's import and its plugin count as users feel them. Every test is
-the seed test (connect, one fetch, close, and the checks); the suite without bigfoot does the same with a fake written
-by hand, and its pytest run leaves bigfoot's plugin out (``-p no:bigfoot``). Runs are interleaved, and each figure is
-the median of the rounds.
+set-ups run), so that start-up, collection, bigfoot's import and its plugin count as users feel them. The suites'
+own modules are compiled on every run; the installed packages (asyncpg, pytest, bigfoot) read the bytecode compiled
+when they were installed, as pip compiles it. bigfoot is copied with its compiled bytecode into a directory on the
+suites' path for that, so that the figure does not depend on whether this checkout happens to hold a bytecode cache
+(an editable install compiles nothing, and PYTHONDONTWRITEBYTECODE keeps it so).
+
+Every test is the seed test (connect, one fetch, close, and the checks). The suite without bigfoot does the same with
+a fake written by hand: the fake and the patching of ``asyncpg.connect`` are shared by its tests, as bigfoot is by
+the others, and each test writes its own calls and checks. Its pytest run leaves bigfoot's plugin out
+(``-p no:bigfoot``). Each figure is the CPU time of the suite's process (user and system), which other work on a
+shared machine disturbs far less than the time on the clock; runs are interleaved, and each figure is the median of
+the rounds.
 """
 
 from __future__ import annotations
 
+import compileall
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HAND_FAKE = """
+import contextlib
+
 import asyncpg
 
 ROWS = [{"id": 1, "name": "Alice"}]
@@ -36,8 +48,9 @@ class HandFake:
         self.calls.append(("close",))
 
 
-async def seed(check):
-    fake = HandFake()
+@contextlib.contextmanager
+def connect_answers(fake):
+    # asyncpg.connect answers with the fake inside the block; yields the keyword arguments it got
     seen = []
 
     async def connect(**kwargs):
@@ -47,13 +60,21 @@ async def seed(check):
     original = asyncpg.connect
     asyncpg.connect = connect
     try:
-        conn = await asyncpg.connect(host="db")
-        rows = await conn.fetch(QUERY)
-        await conn.close()
+        yield seen
     finally:
         asyncpg.connect = original
-    check(rows == ROWS and seen == [{"host": "db"}])
-    check(fake.calls == [("fetch", QUERY, ()), ("close",)])
+"""
+
+# The same test written with the hand-written fake: the fake and the patching are shared, as bigfoot is; the test's own
+# lines (its script, the calls, its checks) are in the test, as they are in the bigfoot test.
+PLAIN_BODY = """
+        fake = HandFake()
+        with connect_answers(fake) as seen:
+            conn = await asyncpg.connect(host="db")
+            rows = await conn.fetch(QUERY)
+            await conn.close()
+        {check}(rows == ROWS and seen == [{{{{"host": "db"}}}}])
+        {check}(fake.calls == [("fetch", QUERY, ()), ("close",)])
 """
 
 BIGFOOT_BODY = """
@@ -83,7 +104,8 @@ class Test(bigfoot.BigfootTestCase):
 UNITTEST_PLAIN = """
 import unittest
 
-from handfake import seed
+import asyncpg
+from handfake import QUERY, ROWS, HandFake, connect_answers
 
 
 class Test(unittest.IsolatedAsyncioTestCase):
@@ -105,7 +127,8 @@ def check(ok):
 """
 
 PYTEST_PLAIN = """
-from handfake import seed
+import asyncpg
+from handfake import QUERY, ROWS, HandFake, connect_answers
 
 
 def check(ok):
@@ -123,8 +146,8 @@ def _write(root: Path, tests: int) -> None:
     function = "async def test_{i}():" + BIGFOOT_BODY.format(owner="bigfoot.asyncpg_mock", check="check").replace(
         "\n        ", "\n    "
     )
-    plain_method = "    async def test_{i}(self):\n        await seed(self.assertTrue)\n"
-    plain_function = "async def test_{i}():\n    await seed(check)\n"
+    plain_method = "    async def test_{i}(self):" + PLAIN_BODY.format(check="self.assertTrue")
+    plain_function = "async def test_{i}():" + PLAIN_BODY.format(check="check").replace("\n        ", "\n    ")
     layouts = {
         "unittest_bigfoot": (UNITTEST_BIGFOOT, method),
         "unittest_plain": (UNITTEST_PLAIN, plain_method),
@@ -154,19 +177,42 @@ def _commands(root: Path) -> dict[str, tuple[list[str], Path]]:
     }
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user and system) of the finished child processes: what a suite cost, whatever else the machine
+    was running meanwhile (a suite runs on one core, so on a quiet machine this is its wall-clock time)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _install_compiled(site: Path) -> Path:
+    """``site`` holding a copy of the bigfoot package with its bytecode compiled, as an installed package has it."""
+    import bigfoot
+
+    package = Path(bigfoot.__file__).parent
+    shutil.copytree(package, site / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+    prefix, sys.pycache_prefix = sys.pycache_prefix, None  # the bytecode goes next to the copy, as pip puts it
+    try:
+        compiled = compileall.compile_dir(site, quiet=1)
+    finally:
+        sys.pycache_prefix = prefix
+    if not compiled:
+        raise RuntimeError(f"could not compile the copy of bigfoot in {site}")
+    return site
+
+
 def measure_suites(tests: int, rounds: int) -> dict[str, float]:
-    """Median seconds of each suite of ``tests`` tests; a suite that fails stops the benchmark with its output."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    env.pop("PYTHONPYCACHEPREFIX", None)
+    """Median CPU seconds of each suite of ``tests`` tests; a suite that fails stops the benchmark with its output."""
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bigfoot-suites-") as directory:
         root = Path(directory)
         _write(root, tests)
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(_install_compiled(root / "site"))}
+        env.pop("PYTHONPYCACHEPREFIX", None)
         for _ in range(rounds):
             for name, (command, folder) in _commands(root).items():
-                start = time.perf_counter()
+                before = _children_cpu()
                 run = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
-                elapsed = time.perf_counter() - start
+                elapsed = _children_cpu() - before
                 if run.returncode != 0:
                     raise RuntimeError(f"the {name} suite failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
                 samples.setdefault(name, []).append(elapsed)
