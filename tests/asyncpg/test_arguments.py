@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
+from types import SimpleNamespace
+from typing import Any, cast
 
 import asyncpg
 import asyncpg.connect_utils
@@ -40,11 +42,40 @@ def test_accepted_arguments_are_not_parsed_again_but_a_changed_environment_is(
     arguments.check_connect_arguments(passed)
     arguments.check_connect_arguments(passed)
     assert len(calls) <= 1  # parsed at most once (not at all if an earlier test saw the same arguments)
-    assert all(isinstance(key, bytes) and len(key) == 32 for key in arguments._accepted)  # digests, no arguments
+    # hashes (or digests), never the arguments themselves: a DSN may hold a password
+    assert all(type(key) is int or (type(key) is bytes and len(key) == 32) for key in arguments._accepted)
 
     monkeypatch.setenv("PGSSLMODE", "nonsense")
     with pytest.raises(asyncpg.ClientConfigurationError, match="sslmode"):
         arguments.check_connect_arguments(passed)
+
+
+def test_arguments_that_cannot_be_hashed_are_remembered_by_a_digest(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(arguments, "_parse", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(arguments, "_accepted", set())
+    passed = Arguments(dsn="postgresql://h/db", server_settings={"application_name": "app"})
+
+    arguments.check_connect_arguments(passed)
+    arguments.check_connect_arguments(passed)
+    assert len(calls) == 1
+    assert [type(key) for key in arguments._accepted] == [bytes]
+
+
+def test_a_pool_and_connect_share_no_key_unless_they_pass_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A pool's connect keywords leave out what they do not name; connect() passes it as not given. An explicit None is
+    # neither, and is parsed on its own: asyncpg's default for statement_cache_size is 100, not None.
+    seen: list[object] = []
+    monkeypatch.setattr(arguments, "_parse", lambda **kwargs: seen.append(kwargs["statement_cache_size"]))
+    monkeypatch.setattr(arguments, "_accepted", set())
+    pool = SimpleNamespace(passed=Arguments(dsn="postgresql://h/db", connect_kwargs={}))  # create_pool()'s call
+    arguments.check_pool_connect_arguments(cast(Any, pool))
+    given = Arguments(dict.fromkeys(inspect.signature(asyncpg.connect).parameters, NOT_GIVEN))
+    given["dsn"] = "postgresql://h/db"
+    arguments.check_connect_arguments(given)  # the same arguments as the pool's: not parsed again
+    given["statement_cache_size"] = None
+    arguments.check_connect_arguments(given)
+    assert seen == [100, None]
 
 
 def test_the_memo_of_accepted_arguments_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - every asyncpg bigfoot supports has it;
 
 _PARSED: frozenset[str] = frozenset(inspect.signature(_parse).parameters) if _parse is not None else frozenset()
 _CONNECT = inspect.signature(asyncpg.connect).parameters
-_KEYED = _PARSED - {"password"}
+_KEYED_NAMES = tuple(sorted(_PARSED - {"password"}))  # the arguments the memo is keyed on
 
 # The parser also loads TLS certificate files; their presence is the machine's, not the code's, and the fake opens no
 # TLS connection, so an error about a missing file is not raised.
@@ -64,14 +64,20 @@ def check_connect_arguments(passed: dict[str, Any]) -> None:
         _accepted.add(key)
 
 
-def _digest(passed: dict[str, Any]) -> bytes:
-    """The memo's key: a digest of the arguments given (but the password, see above) and the environment, made in a
-    frame of its own so that no frame keeps the text it digests."""
-    given = [(name, value) for name, value in passed.items() if name in _KEYED and value is not NOT_GIVEN]
-    return hashlib.sha256(repr((given, _environment())).encode()).digest()
+def _digest(passed: dict[str, Any]) -> int | bytes:
+    """The memo's key: a hash of the arguments given (but the password, see above) and the environment. The memo keeps
+    no argument (a DSN may hold a password), only the hash, which Python keys afresh in every process: two argument
+    sets sharing one is as likely as a random 64-bit collision. Arguments that cannot be hashed (a list of hosts, a
+    dict of server settings) are keyed by a digest of their text instead, made in a frame of its own so that no frame
+    keeps that text."""
+    given = tuple(map(passed.get, _KEYED_NAMES))
+    try:
+        return hash((given, _environment()))
+    except TypeError:
+        return hashlib.sha256(repr((given, _environment())).encode()).digest()
 
 
-_accepted: set[bytes] = set()
+_accepted: set[int | bytes] = set()
 _environ = os.environ
 
 # The environment variables asyncpg's parser reads (a test checks the list against asyncpg's source).
@@ -109,7 +115,8 @@ def _environment() -> tuple[Any, ...]:
 
 def check_pool_connect_arguments(call: InterceptedCall) -> None:
     """What each connection a pool opens meets: create_pool()'s ``dsn`` and connect keywords, through the parser."""
-    passed = Arguments(dsn=call.passed.get("dsn", NOT_GIVEN))
+    passed = Arguments(dict.fromkeys(_CONNECT, NOT_GIVEN))  # every name, as connect() passes them: the memo's key
+    passed["dsn"] = call.passed.get("dsn", NOT_GIVEN)
     connect_kwargs = call.passed.get("connect_kwargs")
     if isinstance(connect_kwargs, dict):
         passed.update((name, value) for name, value in connect_kwargs.items() if name in _CONNECT)
