@@ -19,6 +19,8 @@ from bigfoot import StrictVerifier
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, AsyncpgSessionHandle
 from bigfoot.plugins.asyncpg.scripting import POOL_SHORTCUTS
 
+from .frames import hidden_bigfoot_modules
+
 HERE = __file__
 
 
@@ -69,6 +71,14 @@ def test_a_transaction_in_a_body_is_a_savepoint(apg: AsyncpgPlugin) -> None:
     written = apg.new_session().expect("begin").expect("commit").expect("begin").expect("commit")
     helped = apg.new_session().transaction().transaction()  # one after the other: two blocks, neither nested
     assert shape(helped, line + 1) == shape(written, line)
+    # Two blocks one after the other in a body, the first with a body of its own: both are savepoints.
+    helped = apg.new_session().transaction(lambda tx: tx.transaction(lambda inner: inner.transaction()).transaction())
+    assert [step.method for step in helped.steps] == [
+        "begin",
+        *("savepoint", "savepoint", "release_savepoint", "release_savepoint"),
+        *("savepoint", "release_savepoint"),
+        "commit",
+    ]
 
 
 def test_an_empty_block_and_the_options_of_the_body_steps(apg: AsyncpgPlugin) -> None:
@@ -248,6 +258,14 @@ def test_a_body_that_scripts_nothing_is_refused(apg: AsyncpgPlugin) -> None:
     )
 
 
+def test_a_body_that_scripts_nothing_is_refused_however_many_steps_came_before(apg: AsyncpgPlugin) -> None:
+    handle = apg.new_session()
+    for _ in range(300):  # past the small integers Python keeps one object of: the counts compare by value
+        handle.expect("execute", returns="SELECT 1")
+    with pytest.raises(TypeError, match=r"^transaction\(\): the body scripted no step on the handle it was given"):
+        handle.transaction(lambda tx: None)
+
+
 def test_a_body_returning_a_coroutine_is_refused_and_its_coroutine_closed(apg: AsyncpgPlugin) -> None:
     handle = apg.new_session()
     with pytest.raises(TypeError) as info:
@@ -261,6 +279,16 @@ def test_a_failing_body_leaves_the_nesting_as_it_was(apg: AsyncpgPlugin) -> None
         handle.transaction(lambda tx: tx.expect("fetch", returns={"id": 1}))
     handle.transaction()
     assert [step.method for step in handle.steps] == ["begin", "begin", "commit"]
+
+
+def test_an_error_raised_by_a_body_reaches_the_test_with_the_helpers_frames_hidden(apg: AsyncpgPlugin) -> None:
+    def body(tx: AsyncpgSessionHandle) -> None:
+        raise LookupError("the body's own error")
+
+    with pytest.raises(LookupError, match="the body's own error") as info:
+        apg.new_session().expect("connect").transaction(body)
+    # The body is called from transaction(): its error passes through the helper's frames, which a report leaves out.
+    assert "bigfoot.plugins.asyncpg.scripting" in hidden_bigfoot_modules(info.value)
 
 
 # -- pool_call() ----------------------------------------------------------------------------------------------------
@@ -456,8 +484,14 @@ def test_checkout_scripts_acquire_the_body_and_release(apg: AsyncpgPlugin) -> No
 
 def test_checkout_refuses_a_bad_body_and_queues_nothing(apg: AsyncpgPlugin) -> None:
     handle = apg.new_session()
-    with pytest.raises(TypeError, match=r"^checkout\(\): body must be a function that scripts the checkout's steps"):
+    with pytest.raises(
+        TypeError, match=r"^checkout\(\): body must be a function that scripts the checkout's steps"
+    ) as info:
         apg.checkout(handle.expect("fetchval", returns=1))  # type: ignore[arg-type]
+    assert str(info.value).endswith(
+        "An expect() call written as the argument runs before the checkout's acquire step is scripted, so put it in a "
+        "function of the handle."
+    )
     with pytest.raises(TypeError, match=r"^checkout\(\): body must be a plain function, not a coroutine function"):
 
         async def body(con: AsyncpgSessionHandle) -> None:

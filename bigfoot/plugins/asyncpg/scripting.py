@@ -180,10 +180,12 @@ def pool_call(
                 f"pool_call({method!r}): {name}= is not taken: a pool shortcut is one checkout making exactly one "
                 'call. Write the session out, new_session().expect("acquire")...expect("release"), to script more.'
             )
-    # Check the call's step on a session that is never queued: its messages, re-addressed to pool_call().
+    # The call's step, one required step: checked first on a session that is never queued (its messages re-addressed
+    # to pool_call()), then scripted with the very same arguments.
+    call = (frame, method, returns, raises, True, 1, delay, options)
     scratch = AsyncpgSessionHandle(Session(plugin, 0), plugin.step_specs)
     try:
-        scratch._expect_at(frame, method, returns, raises, True, 1, delay, options)
+        scratch._expect_at(*call)
     except (TypeError, ValueError) as exc:
         message = str(exc)
         prefix = f"expect({method!r}): "
@@ -193,6 +195,6 @@ def pool_call(
     handle = plugin.new_session()
     assert isinstance(handle, AsyncpgSessionHandle)  # AsyncpgPlugin.handle_class
     handle._step(frame, "acquire")
-    handle._expect_at(frame, method, returns, raises, True, 1, delay, options)
+    handle._expect_at(*call)
     handle._step(frame, "release")
     return handle
