@@ -318,7 +318,35 @@ def test_the_defaults_come_from_asyncpgs_signatures() -> None:
     assert FIELD_DEFAULTS["fetchval"] == {"column": 0, "timeout": None}
     assert FIELD_DEFAULTS["create_pool"]["loop"] is None
     assert "query" not in FIELD_DEFAULTS["fetch"] and "close_pool" not in FIELD_DEFAULTS
+    for copy in ("copy_from_table", "copy_from_query", "copy_to_table", "copy_records_to_table"):
+        assert FIELD_DEFAULTS[copy]["timeout"] is None, copy
     assert AsyncpgPlugin.field_defaults is FIELD_DEFAULTS
+
+
+def test_a_step_answered_by_several_methods_keeps_the_defaults_they_agree_on() -> None:
+    from unittest.mock import ANY
+
+    from bigfoot.plugins.asyncpg.signature_defaults import _agreed
+
+    nan, one, other_one = float("nan"), [1], [1]
+
+    def first(
+        a: int = 1, b: int = 3, same: object = None, equal: object = one, odd: float = nan, only: int = 5
+    ) -> None:
+        pass
+
+    def second(a: int = 2, b: int = 2, same: object = None, equal: object = other_one, odd: float = nan) -> None:
+        pass
+
+    def any_default(x: object = ANY, y: int = 0) -> None:  # a default equal to everything is still a default
+        pass
+
+    # a and b differ (either way round); equal defaults agree, as does one object unequal to itself; a default only
+    # one of them has is kept.
+    agreed = _agreed([first, second])
+    assert agreed.keys() == {"same", "equal", "odd", "only"}
+    assert agreed["same"] is None and agreed["equal"] == [1] and agreed["odd"] is nan and agreed["only"] == 5
+    assert _agreed([any_default]) == {"x": ANY, "y": 0}
 
 
 # -- execute hints suggest the statement's own status -------------------------------------------------------------
