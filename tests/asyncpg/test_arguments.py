@@ -111,3 +111,15 @@ async def test_a_rejected_argument_is_reported_without_bigfoots_frames(
         with pytest.raises(ValueError, match="invalid timeout value") as info:
             await conn.fetch("SELECT 1", timeout="soon")
     assert "bigfoot.plugins.asyncpg.arguments" in hidden_bigfoot_modules(info.value)
+
+
+async def test_a_refused_connect_or_create_pool_is_reported_without_bigfoots_frames(verifier: StrictVerifier) -> None:
+    # asyncpg.connect() and create_pool() check their arguments before anything else: the error points at the call,
+    # and the frames of bigfoot's interception of it are left out of the report too.
+    with verifier.sandbox():
+        with pytest.raises(asyncpg.InterfaceError, match="connection_class is expected to be a subclass") as info:
+            await asyncpg.connect(connection_class=int)  # type: ignore[type-var]
+        assert "bigfoot.plugins.asyncpg.interception" in hidden_bigfoot_modules(info.value)
+        with pytest.raises(TypeError, match="connection_class is expected to be a subclass") as info:
+            asyncpg.create_pool(connection_class=int)  # type: ignore[type-var]
+        assert "bigfoot.plugins.asyncpg.interception" in hidden_bigfoot_modules(info.value)
