@@ -6,9 +6,6 @@ from typing import Any
 
 from ..._notgiven import NotGiven, actual, given
 
-__unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
-__tracebackhide__ = True  # and pytest too
-
 NONE: Any = NotGiven(None)
 ZERO: Any = NotGiven(0)
 FALSE: Any = NotGiven(False)
