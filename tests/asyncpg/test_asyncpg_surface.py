@@ -486,6 +486,8 @@ async def test_a_prepared_statement_checks_its_connection_when_called_not_when_a
             with pytest.raises(asyncpg.InterfaceError) as info:
                 call()
             assert str(info.value) == f"cannot call PreparedStatement.{name}(): the underlying connection is closed"
+            # The error points at the test's call: the check's frames are hidden from the report.
+            assert "bigfoot.plugins.asyncpg.resource" in hidden_bigfoot_modules(info.value)
     apg.assert_prepare(query="SELECT $1::int AS a")
     apg.assert_close()
 
