@@ -21,6 +21,9 @@ __tracebackhide__ = True  # and pytest too
 
 __all__ = ["BigfootMixin", "BigfootTestCase"]
 
+_NOTES = sys.version_info >= (3, 11)
+"""Whether exceptions take notes (``add_note``), and unittest reports a failure as it happens."""
+
 
 def _bases_in_order(cls: type) -> str:
     """``cls``'s bases as they should be written: those that bring the mixin first."""
@@ -29,7 +32,7 @@ def _bases_in_order(cls: type) -> str:
     return ", ".join(base.__name__ for base in mixed + others)
 
 
-def _add_to_report(result: object, test: unittest.TestCase, failure: BaseException, found: str) -> None:
+def _add_to_report(result: object, test: Any, failure: BaseException, found: str) -> None:
     """Append ``found`` to the text ``result`` keeps for ``failure``, the failure of ``test``'s body.
 
     The standard results keep each failure as text made when it was reported, before verification ran, so the note
@@ -139,6 +142,8 @@ class BigfootMixin:
                     _recording.finish_test(self.bigfoot_verifier, self)
             finally:
                 self.bigfoot_verifier._release()  # nothing of the test is left in reference cycles
+                if _NOTES:
+                    self._bigfoot_failure = None  # reported (run() reads it after the test on Python 3.10)
 
     def _bigfoot_verify(self) -> None:
         """Verify; when the body has failed, what verification finds goes to that failure's report instead."""
@@ -151,10 +156,17 @@ class BigfootMixin:
                 raise
             return
         found = after_failure(self.bigfoot_verifier)
-        if found is not None:
-            self._bigfoot_found = found
-            if hasattr(failure, "add_note"):  # Python 3.11+: shown wherever the failure is formatted from now on
-                failure.add_note(found)
+        if found is None:
+            return
+        if _NOTES:
+            # Shown wherever the failure is formatted from now on; unittest has formatted it already (it reports a
+            # failure as it happens), so the text it keeps gets the note too.
+            failure.add_note(found)
+            result = getattr(getattr(self, "_outcome", None), "result", None)
+            if result is not None:
+                _add_to_report(result, self, failure, found)
+        else:
+            self._bigfoot_found = found  # Python 3.10 formats the failure after the test: see run()
 
     def _bigfoot_failed(self, exc: BaseException) -> None:
         # The test failed with it: unmocked calls inside (chained or in an exception group) were seen.
@@ -181,6 +193,8 @@ class BigfootMixin:
             if exc is self._bigfoot_raised:
                 exc.__traceback__ = None  # found at the end of the test: no line of it to point at
             raise exc  # with the traceback as hide_frames left it (a bare raise would restore it on 3.10)
+        finally:
+            self._bigfoot_raised = None
 
     @contextlib.contextmanager
     def subTest(self, *args: Any, **params: Any) -> Iterator[None]:
@@ -192,14 +206,19 @@ class BigfootMixin:
                 self._bigfoot_failed(exc)
                 raise
 
-    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
-        """``TestCase.run``; verification's findings about a test whose body failed are added to that failure."""
-        outcome: unittest.TestResult | None = super().run(result)  # type: ignore[misc]
-        failure, found = self._bigfoot_failure, self._bigfoot_found
-        self._bigfoot_failure = self._bigfoot_found = self._bigfoot_raised = None
-        if failure is not None and found is not None:
-            _add_to_report(result if result is not None else outcome, self, failure, found)  # type: ignore[arg-type]
-        return outcome
+    if not _NOTES:
+        # Python 3.10 reports a failure after the test has run (exceptions have no notes there), so verification's
+        # findings are added to its text then. Later versions need no override: an override of run() puts one more
+        # frame under every task and callback of the test, which asyncio's debug mode (unittest's) walks each time.
+
+        def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+            """``TestCase.run``; verification's findings about a test whose body failed are added to that failure."""
+            outcome: unittest.TestResult | None = super().run(result)  # type: ignore[misc]
+            failure, found = self._bigfoot_failure, self._bigfoot_found
+            self._bigfoot_failure = self._bigfoot_found = None
+            if failure is not None and found is not None:
+                _add_to_report(result if result is not None else outcome, self, failure, found)
+            return outcome
 
     def setUp(self) -> None:
         """Off ``IsolatedAsyncioTestCase``, install a fresh verifier (starting record or validate mode if on) for the
