@@ -86,14 +86,6 @@ class FallbackRecord:
     __slots__ = ("_names", "_values", "_index")
 
     def __init__(self, columns: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), /, **named: Any) -> None:
-        if type(columns) is dict and not named:
-            # The common case (a scripted row): no pairs to unpack.
-            names_only = tuple(columns)
-            if all(type(name) is str for name in names_only):
-                self._names = names_only
-                self._values = tuple(columns.values())
-                self._index = {name: i for i, name in enumerate(names_only)}
-                return
         pairs = list(columns.items() if isinstance(columns, Mapping) else columns)
         pairs.extend(named.items())
         self._names, self._values = split_pairs(pairs)
@@ -106,7 +98,7 @@ class FallbackRecord:
                 return self._values[self._index[key]]
             except KeyError:
                 raise KeyError(key) from None
-        if isinstance(key, int) and not isinstance(key, bool):
+        if isinstance(key, int):  # a bool too, as in asyncpg
             try:
                 return self._values[key]
             except IndexError:
@@ -143,9 +135,9 @@ class FallbackRecord:
             return self._values == other
         if isinstance(other, FallbackRecord):
             return self._values == other._values
-        if isinstance(other, (dict, Mapping)):
-            return len(other) == len(self._index) and all(
-                name in other and other[name] == self._values[i] for name, i in self._index.items()
+        if isinstance(other, (dict, Mapping)):  # as rows.Record compares: every column, duplicates included
+            return len(other) == len(self._values) and all(
+                name in other and other[name] == value for name, value in self.items()
             )
         if _is_asyncpg_record(other):
             return self._values == tuple(other)  # type: ignore[arg-type]
@@ -188,7 +180,7 @@ class FallbackRecord:
         name = "Record"
         if not self._names:
             return f"<{name}>"
-        return f"<{name} " + " ".join(f"{n}={v!r}" for n, v in zip(self._names, self._values, strict=True)) + ">"
+        return f"<{name} " + " ".join(f"{n}={v!r}" for n, v in self.items()) + ">"
 
     def __reduce__(self) -> Any:
         raise TypeError("cannot pickle 'Record' object")
