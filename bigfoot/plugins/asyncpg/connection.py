@@ -93,7 +93,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         "_listeners",
         "_on_close",
         "_statements",
-        "_generation",
+        "_checkout",
         "_cache_size",
         "_max_cacheable",
         "_record_class",
@@ -108,7 +108,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self._server = ServerTransaction()  # what the server reports: idle, in a transaction, in a failed one
         self._listeners: dict[str, list[Callable[..., Any]]] = {}
         self._statements = 0
-        self._generation = 0  # bumped when a pool takes the connection back: its resources stop working
+        self._checkout = object()  # replaced when a pool takes the connection back: its resources stop working
         # asyncpg's statement cache settings (connect()'s statement_cache_size, max_cacheable_statement_size):
         # whether the cache is used decides which type check a query that is not a str meets first.
         self._cache_size = 100
@@ -605,7 +605,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
     def _released(self) -> None:
         """A pool took the connection back: asyncpg resets it, and what was made from it stops working."""
-        self._generation += 1
+        self._checkout = object()
         self._top_transaction = None
         self._server.reset()
         self._listeners.clear()

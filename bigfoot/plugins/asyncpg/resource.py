@@ -32,14 +32,14 @@ def guarded(method: F) -> F:
 class ConnectionResource:
     """An object that belongs to one fake connection and refuses to work once it is closed, as asyncpg's do."""
 
-    __slots__ = ("_connection", "_generation")
+    __slots__ = ("_connection", "_checkout")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._generation = connection._generation
+        self._checkout = connection._checkout  # asyncpg keeps the connection's release count for the same check
 
     def _check_valid(self, method: str) -> None:
-        if self._connection._generation != self._generation:
+        if self._connection._checkout is not self._checkout:
             raise asyncpg.InterfaceError(
                 f"cannot call {type(self).__name__}.{method}(): "
                 "the underlying connection has been released back to the pool"
