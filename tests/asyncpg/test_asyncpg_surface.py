@@ -521,3 +521,23 @@ async def test_a_prepared_statements_fetchrow_gives_its_record_class(
     apg.assert_prepare(query="SELECT $1::int AS a", record_class=Row)
     apg.assert_fetchrow(query="SELECT $1::int AS a", args=[1])
     apg.assert_fetchrow(query="SELECT $1::int AS a", args=[2])
+
+
+async def test_a_record_class_that_equals_anything_is_still_used(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # Whether record_class= was given is told by identity: a class whose metaclass makes it equal to anything is used.
+    class Lenient(type):
+        def __eq__(cls, other: object) -> bool:
+            return True
+
+        __hash__ = type.__hash__
+
+    class Row(asyncpg.Record, metaclass=Lenient):
+        pass
+
+    conn = await connected(verifier, apg, ("fetch", {"returns": [{"a": 1}]}), ("fetchrow", {"returns": {"a": 2}}))
+    with verifier.sandbox():
+        found = await conn.fetch("SELECT 1 AS a", record_class=Row)  # type: ignore[attr-defined]
+        row = await conn.fetchrow("SELECT 2 AS a", record_class=Row)  # type: ignore[attr-defined]
+    assert [type(each) for each in found] == [Row] and type(row) is Row
+    apg.assert_fetch(query="SELECT 1 AS a", args=[], record_class=Row)
+    apg.assert_fetchrow(query="SELECT 2 AS a", args=[], record_class=Row)

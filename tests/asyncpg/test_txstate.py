@@ -226,3 +226,14 @@ async def test_copy_records_reads_a_generator_and_records_its_rows(
     apg.assert_connect()
     apg.assert_copy_records_to_table(table_name="t", records=[(1,), (2,)])
     apg.assert_copy_records_to_table(table_name="t", records=[(3,)])
+
+
+async def test_a_prepared_begin_is_only_parsed_and_opens_no_block(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # prepare() parses the statement and runs nothing: the server is still idle afterwards.
+    apg.new_session().expect("connect").expect("prepare").expect("execute", returns="BEGIN")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.prepare("BEGIN")
+        assert not conn.is_in_transaction()
+        await conn.execute("BEGIN")
+        assert conn.is_in_transaction()

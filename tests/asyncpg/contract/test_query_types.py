@@ -109,7 +109,12 @@ def observe_fake(name: str, query: Any, settings: dict[str, Any]) -> tuple[str, 
     return seen
 
 
-@pytest.mark.parametrize("settings", [{}, NO_CACHE], ids=["statement cache", "no statement cache"])
+# A cache of one statement is still a cache; a limit of 0 on the cached statements' size means no limit.
+@pytest.mark.parametrize(
+    "settings",
+    [{}, NO_CACHE, {"statement_cache_size": 1}, {"max_cacheable_statement_size": 0}],
+    ids=["statement cache", "no statement cache", "cache of one", "no size limit"],
+)
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_query_of_the_wrong_type_fails_as_in_asyncpg(
     name: str, settings: dict[str, Any], postgres: dict[str, str]
