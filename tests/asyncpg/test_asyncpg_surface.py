@@ -323,9 +323,9 @@ def test_state_accessors_need_no_step(verifier: StrictVerifier, apg: AsyncpgPlug
 
     conn = Connection(apg, Session(apg, 2))
     assert conn.get_server_pid() == 40002
-    assert conn.get_server_version().major == 15
+    assert conn.get_server_version() == (15, 0, 18, "final", 0)
     settings = conn.get_settings()
-    assert settings.client_encoding == "UTF8"
+    assert settings.server_version == "15.0.18" and settings.client_encoding == "UTF8"
     with pytest.raises(AttributeError):
         settings.nonexistent_setting
     assert verifier.interactions == []

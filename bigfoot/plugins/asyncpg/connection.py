@@ -275,8 +275,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self._check_timeout(options)
         if type(query) is not str:
             self._check_query(query)
-        if self._busy:
-            self._check_usable()
+        # A busy connection is refused by the exchange, before anything is counted or recorded.
         fields: dict[str, Any] = {"query": query, "args": list(args)}
         fields.update(given(options))
         check = None
