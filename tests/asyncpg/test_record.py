@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import operator
 import pickle
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -157,11 +158,27 @@ def test_rows_are_real_asyncpg_records_and_records_are_bigfoot_records() -> None
     assert not isinstance({"id": 1}, Record) and not isinstance((1,), Record)
 
 
+class _View(Mapping[str, Any]):
+    def __init__(self, items: dict[str, Any]) -> None:
+        self._items = items
+
+    def __getitem__(self, name: str) -> Any:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def test_the_default_class_equals_mappings_both_ways_and_nothing_else_changes(R: Any) -> None:
     r = make(R)
     mapping = {"id": 1, "name": "Alice"}
     assert mapping == r and (mapping != r) is False
     assert r != {"name": "Alice", "id": 2} and (r == {"id": 1}) is False
+    view = _View(mapping)  # a mapping that is not a dict, and does not compare through one
+    assert r == view and (r != view) is False and r != _View({"id": 2, "name": "Alice"})
     values = (1, "Alice")
     assert r == values and values == r and r != (1, "Bob")
 

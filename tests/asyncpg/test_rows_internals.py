@@ -7,6 +7,7 @@ If one of these fails, rows fall back to ``FallbackRecord`` (tests keep running,
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import asyncpg
 import pytest
@@ -30,14 +31,34 @@ def test_asyncpgs_record_class_check_is_there() -> None:
         rows.check_record_class(dict)
 
 
-def test_rows_of_user_classes_hold_their_values_and_references() -> None:
+def builders() -> list[Any]:
+    """Every build path that works with the installed asyncpg: asyncpg 0.30 and later still have the testing helper
+    the template path (asyncpg 0.29's) starts from, so both paths are checked wherever they can run."""
+    found: list[Any] = []
+    for make in (rows._DescriptorBuilder, rows._TemplateBuilder):
+        try:
+            found.append(make())
+        except ImportError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("build", ["installed", "descriptor", "template"])
+def test_rows_of_user_classes_hold_their_values_and_references(build: str) -> None:
     class Row(asyncpg.Record):
         def __getattr__(self, name: str) -> object:
             return self[name]
 
+    if build == "installed":
+        build_row = rows.build
+    else:
+        paths = {builder.name: builder for builder in builders()}
+        if build not in paths:
+            pytest.skip(f"the {build} path cannot run with this asyncpg")
+        build_row = paths[build]
     value = object()
     before = sys.getrefcount(value)
-    made = [rows.build(Row, ("a", "b", "a"), (value, 2, 3)) for _ in range(100)]
+    made = [build_row(Row, ("a", "b", "a"), (value, 2, 3)) for _ in range(100)]
     assert sys.getrefcount(value) == before + 100
     assert made[0].b == 2 and made[0]["a"] == 3 and list(made[0].keys()) == ["a", "b", "a"]
     del made
@@ -50,3 +71,116 @@ def test_the_fallback_keeps_tests_running(monkeypatch: pytest.MonkeyPatch) -> No
     row = rows.from_row({"id": 1, "name": "Alice"})
     assert type(row) is FallbackRecord and row == {"id": 1, "name": "Alice"} and row == (1, "Alice")
     assert repr(row) == "<Record id=1 name='Alice'>" and row["name"] == "Alice"
+
+
+def test_every_build_path_that_can_run_passes_the_probe() -> None:
+    assert [builder.name for builder in builders()] in (["descriptor", "template"], ["template"])
+    for builder in builders():
+        assert rows._works(builder), builder.name
+        for cls in (rows.Record, asyncpg.Record):
+            # A duplicate right after its first column: the distinct names sort after the columns, not before.
+            first = builder(cls, ("a", "a", "b"), (1, 2, 3))
+            assert list(first.keys()) == ["a", "a", "b"] and first["a"] == 2 and tuple(first) == (1, 2, 3)
+            row = builder(cls, ("id", "name", "id"), (1, "Alice", 2))
+            assert (
+                type(row) is cls and row["id"] == 2 and list(row.items()) == [("id", 1), ("name", "Alice"), ("id", 2)]
+            )
+            again = builder(cls, ("id", "name", "id"), (3, "Bob", 4))  # the same shape: its descriptor reused
+            assert tuple(again) == (3, "Bob", 4) and list(again.keys()) == ["id", "name", "id"] and row["id"] == 2
+            assert hash(again) == hash((3, "Bob", 4)) and again == (3, "Bob", 4)
+
+
+class _EqualToAll:
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 12345
+
+
+def _wrong(mistake: str) -> Any:
+    """A build path that gets one thing wrong: the probe must refuse it."""
+    good: Any = rows._build
+
+    def build_row(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+        if mistake == "class" and cls is not rows.Record:
+            return good(rows.Record, names, values)
+        if mistake == "values" and len(values) > 1:
+            return good(cls, names, values[::-1])
+        if mistake == "names" and len(names) > 1:
+            return good(cls, names[::-1], values)
+        if mistake == "first name" and len(names) > 1:  # the values, and the last name's, still right
+            return good(cls, ("renamed", *names[1:]), values)
+        if mistake == "hash" and len(values) > 1:  # equal values, but the row hashes unlike its values
+            return good(cls, names, (_EqualToAll(), *values[1:]))
+        if mistake == "an equal last value" and values and type(values[-1]) is int:  # 2.0 for 2: equal, same hash
+            return good(cls, names, (*values[:-1], float(values[-1])))
+        if mistake == "one column short" and values:
+            return good(cls, names[:-1], values[:-1])
+        return good(cls, names, values)
+
+    return build_row
+
+
+@pytest.mark.parametrize(
+    "mistake", ["class", "values", "names", "first name", "hash", "an equal last value", "one column short"]
+)
+def test_the_probe_refuses_a_build_path_that_gets_rows_wrong(mistake: str) -> None:
+    assert not rows._works(_wrong(mistake))
+
+
+def test_the_probe_accepts_the_installed_path() -> None:
+    assert rows._works(_wrong("nothing"))
+
+
+def test_rows_fall_back_when_no_build_path_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    def gone() -> Any:
+        raise ImportError("not in this asyncpg")
+
+    def broken() -> Any:
+        def build_row(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+            raise RuntimeError("layout changed")
+
+        return build_row
+
+    monkeypatch.setattr(rows, "_DescriptorBuilder", gone)
+    chosen = rows._choose()
+    assert getattr(chosen, "name", None) == "template"  # the next path is tried when one cannot be made
+    monkeypatch.setattr(rows, "_TemplateBuilder", broken)
+    assert rows._choose() is None  # a path that fails its probe is not taken
+    monkeypatch.setattr(rows, "_layout_is_known", lambda: False)
+    monkeypatch.setattr(rows, "_DescriptorBuilder", lambda: rows._build)
+    assert rows._choose() is None  # nor any path at all when the row layout is not the one they write into
+
+
+class _Plain(asyncpg.Record):
+    pass
+
+
+class _OwnNew(asyncpg.Record):
+    def __new__(cls) -> Any:  # type: ignore[misc]
+        return super().__new__(cls)
+
+
+class _OwnInit(asyncpg.Record):
+    def __init__(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("record_class", [asyncpg.Record, _Plain, _OwnNew, _OwnInit, dict, 5, rows.Record])
+def test_the_mirror_of_asyncpgs_record_class_check_says_what_asyncpg_says(
+    monkeypatch: pytest.MonkeyPatch, record_class: Any
+) -> None:
+    """Should a release drop asyncpg's check, rows.py checks ``record_class=`` itself: with asyncpg's words."""
+
+    def outcome() -> tuple[type, str] | None:
+        try:
+            rows.check_record_class(record_class)
+        except asyncpg.InterfaceError as exc:
+            return type(exc), str(exc)
+        return None
+
+    asyncpgs = outcome()
+    monkeypatch.setattr(rows, "_asyncpg_check_record_class", None)
+    assert outcome() == asyncpgs
+    assert (asyncpgs is None) is (record_class in (asyncpg.Record, _Plain, rows.Record))
