@@ -237,3 +237,27 @@ async def test_a_prepared_begin_is_only_parsed_and_opens_no_block(verifier: Stri
         assert not conn.is_in_transaction()
         await conn.execute("BEGIN")
         assert conn.is_in_transaction()
+
+
+async def test_only_removing_a_channels_last_callback_sends_unlisten(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    def first(*args: object) -> None:
+        pass
+
+    def second(*args: object) -> None:
+        pass
+
+    session = apg.new_session().expect("connect").expect("add_listener", times=2).expect("execute", returns="BEGIN")
+    session.expect("execute", raises=DIVISION_BY_ZERO).expect("remove_listener")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.add_listener("news", first)
+        await conn.add_listener("news", second)
+        await conn.execute("BEGIN")
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await conn.execute("SELECT 1/0")
+        await conn.remove_listener("news", second)  # a callback is left: asyncpg sends nothing
+        with pytest.raises(asyncpg.InFailedSQLTransactionError):
+            await conn.remove_listener("news", first)  # the last one: UNLISTEN, which the aborted block refuses
+    assert apg.unused_steps() == []
