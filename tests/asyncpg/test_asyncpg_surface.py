@@ -541,3 +541,13 @@ async def test_a_record_class_that_equals_anything_is_still_used(verifier: Stric
     assert [type(each) for each in found] == [Row] and type(row) is Row
     apg.assert_fetch(query="SELECT 1 AS a", args=[], record_class=Row)
     apg.assert_fetchrow(query="SELECT 2 AS a", args=[], record_class=Row)
+
+
+async def test_copy_from_query_counts_the_arguments_it_is_given(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # asyncpg inlines the arguments with a query of its own, which counts them; without arguments it sends the query.
+    conn = await connected(verifier, apg, ("copy_from_query", {"returns": "COPY 1"}))
+    with verifier.sandbox():
+        with pytest.raises(asyncpg.InterfaceError, match="expects 1 argument for this query, 2 were passed"):
+            await conn.copy_from_query("SELECT $1::int", 1, 2, output=io.BytesIO())  # type: ignore[attr-defined]
+        assert await conn.copy_from_query("SELECT 1", output=io.BytesIO()) == "COPY 1"  # type: ignore[attr-defined]
+    apg.assert_copy_from_query(query="SELECT 1", args=[], output=ANY)

@@ -58,6 +58,10 @@ _SETTINGS = {
 }
 
 _running_loop = asyncio.get_running_loop
+# connect()'s statement cache defaults, which a pool's connections keep: read from asyncpg rather than copied.
+_CONNECT_DEFAULTS = inspect.signature(asyncpg.connect).parameters
+_CACHE_SIZE = _CONNECT_DEFAULTS["statement_cache_size"].default
+_MAX_CACHEABLE = _CONNECT_DEFAULTS["max_cacheable_statement_size"].default
 
 
 @types.coroutine
@@ -111,9 +115,9 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self._checkout = object()  # replaced when a pool takes the connection back: its resources stop working
         # asyncpg's statement cache settings (connect()'s statement_cache_size, max_cacheable_statement_size):
         # whether the cache is used decides which type check a query that is not a str meets first.
-        self._cache_size = 100
+        self._cache_size = _CACHE_SIZE
         self._on_close: Callable[[], None] | None = None  # a pool's: asyncpg takes a closed connection back at once
-        self._max_cacheable = 1024 * 15
+        self._max_cacheable = _MAX_CACHEABLE
         self._record_class: type = rows.Record  # connect()'s record_class=; rows.Record is asyncpg's default
         self._observer_state = None
 
