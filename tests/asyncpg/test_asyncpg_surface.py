@@ -551,3 +551,15 @@ async def test_copy_from_query_counts_the_arguments_it_is_given(verifier: Strict
             await conn.copy_from_query("SELECT $1::int", 1, 2, output=io.BytesIO())  # type: ignore[attr-defined]
         assert await conn.copy_from_query("SELECT 1", output=io.BytesIO()) == "COPY 1"  # type: ignore[attr-defined]
     apg.assert_copy_from_query(query="SELECT 1", args=[], output=ANY)
+
+
+async def test_hundreds_of_arguments_are_counted_by_value(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # Counts above 256 are distinct int objects in CPython: the count check must compare them by value.
+    query = "SELECT " + ", ".join(f"${n}::int" for n in range(1, 301))
+    row = tuple(range(300))
+    conn = await connected(verifier, apg, ("executemany", {}), ("copy_from_query", {"returns": "COPY 1"}))
+    with verifier.sandbox():
+        await conn.executemany(query, [row])  # type: ignore[attr-defined]
+        assert await conn.copy_from_query(query, *row, output=io.BytesIO()) == "COPY 1"  # type: ignore[attr-defined]
+    apg.assert_executemany(command=query, args=[row])
+    apg.assert_copy_from_query(query=query, args=list(row), output=ANY)
