@@ -11,6 +11,7 @@ from bigfoot import StrictVerifier, UnusedMocksError
 from bigfoot.plugins.asyncpg import AsyncpgPlugin
 
 from . import bound_early
+from .frames import hidden_bigfoot_modules
 
 
 def checkout(apg: AsyncpgPlugin, *steps: tuple[str, object]) -> None:
@@ -428,3 +429,169 @@ async def test_a_connection_released_after_its_pool_expired_connections_is_close
     assert len(inits) == 3
     for interaction in verifier.interactions:
         interaction.asserted = True
+
+
+async def test_sizes_on_the_edge_of_asyncpgs_checks_are_accepted(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    with verifier.sandbox():
+        # Each value is the last one asyncpg accepts: no connection lifetime limit (0), one query per connection,
+        # no connection at start, and min_size, init_size and max_size all equal.
+        edge = asyncpg.create_pool(
+            min_size=0, max_size=1, init_size=0, max_queries=1, max_inactive_connection_lifetime=0
+        )
+        full = asyncpg.create_pool(min_size=2, max_size=2, init_size=2)
+    assert (edge.get_min_size(), edge.get_max_size(), edge.get_init_size()) == (0, 1, 0)
+    assert (full.get_min_size(), full.get_max_size(), full.get_init_size()) == (2, 2, 2)
+    apg.assert_create_pool(min_size=0, max_size=1, init_size=0, max_queries=1, max_inactive_connection_lifetime=0)
+    apg.assert_create_pool(min_size=2, max_size=2, init_size=2)
+    verifier.verify_all()
+
+
+async def _acquired_without_waiting(pool: asyncpg.Pool) -> asyncpg.Connection:
+    acquiring = asyncio.ensure_future(pool.acquire())
+    for _ in range(10):  # a few turns of the loop, no waiting on the clock
+        await asyncio.sleep(0)
+    assert acquiring.done(), "the acquire waits for a slot nobody holds"
+    return acquiring.result()
+
+
+async def test_a_waiter_cancelled_just_before_a_release_ends_cancelled(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # The release hands the slot on before the cancelled task runs again: the slot goes to the next waiter and the
+    # cancelled acquire ends with CancelledError (it once ended with a ValueError from the fake's queue of waiters).
+    checkout(apg)
+    checkout(apg)
+    checkout(apg)
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=1)
+        held = await pool.acquire()
+        cancelled = asyncio.ensure_future(pool.acquire())
+        waiting = asyncio.ensure_future(pool.acquire())
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        await pool.release(held)
+        for _ in range(10):  # a few turns of the loop, no waiting on the clock
+            await asyncio.sleep(0)
+        assert waiting.done()  # not left waiting for a slot nobody holds
+        second = waiting.result()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        await pool.release(second)
+        # The one slot is free again: the next acquire gets it at once.
+        await pool.release(await _acquired_without_waiting(pool))
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+
+
+async def test_a_waiter_cancelled_after_it_was_handed_the_slot_passes_it_on(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # The release hands the slot to the first waiter, which is cancelled before it runs again: it passes the slot on
+    # to the next waiter, and once that one is released the slot is free.
+    checkout(apg)
+    checkout(apg)
+    checkout(apg)
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=1)
+        held = await pool.acquire()
+        handed = asyncio.ensure_future(pool.acquire())
+        waiting = asyncio.ensure_future(pool.acquire())
+        await asyncio.sleep(0)
+        await pool.release(held)
+        handed.cancel()
+        for _ in range(10):  # a few turns of the loop, no waiting on the clock
+            await asyncio.sleep(0)
+        assert waiting.done()  # not left waiting for a slot nobody holds
+        second = waiting.result()
+        with pytest.raises(asyncio.CancelledError):
+            await handed
+        await pool.release(second)
+        assert pool._in_use == 0 and not pool._waiters
+        await pool.release(await _acquired_without_waiting(pool))
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+
+
+async def test_the_pools_refusals_are_reported_without_its_frames(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    checkout(apg)
+    with verifier.sandbox():
+        pool = asyncpg.create_pool(min_size=0, max_size=1)
+        with pytest.raises(asyncpg.InterfaceError) as early:
+            await pool.acquire()
+        await pool
+        con = await pool.acquire()
+        await pool.release(con)
+        with pytest.raises(asyncpg.InterfaceError) as released:
+            await con.fetchval("SELECT 1")
+        with pytest.raises(asyncpg.InterfaceError) as foreign:
+            await pool.release(object())
+        await pool.close()
+    for info in (early, released, foreign):
+        # The error points at the test's line: the pool's frames are hidden from the report.
+        assert "bigfoot.plugins.asyncpg.pool" in hidden_bigfoot_modules(info.value)
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+
+
+async def test_terminate_closes_the_connections_checked_out(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # init= is given the connection itself (the proxy only to setup=), so the code can see it closed by terminate().
+    connections: list[asyncpg.Connection] = []
+
+    async def init(con: asyncpg.Connection) -> None:
+        connections.append(con)
+
+    checkout(apg)
+    apg.new_session().expect("acquire").expect("close").expect("release")
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=2, init=init)
+        out = await pool.acquire()
+        closed = await pool.acquire()
+        await closed.close()  # closed by the code first: terminate() leaves it as it is
+        assert [con.is_closed() for con in connections] == [False, True]
+        pool.terminate()
+        assert [con.is_closed() for con in connections] == [True, True]
+        await pool.release(out)
+        await pool.release(closed)
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+
+
+async def test_an_acquire_context_serves_one_checkout(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    checkout(apg)
+    checkout(apg)
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=2)
+        ctx = pool.acquire()
+        async with ctx:
+            pass
+        # As in asyncpg: once its block ended, or once awaited, the context refuses to enter again.
+        with pytest.raises(asyncpg.InterfaceError, match=r"^a connection is already acquired$"):
+            await ctx.__aenter__()
+        awaited = pool.acquire()
+        await pool.release(await awaited)
+        with pytest.raises(asyncpg.InterfaceError, match=r"^a connection is already acquired$"):
+            await awaited.__aenter__()
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+
+
+async def test_a_released_connection_has_no_attribute_asyncpgs_lacks(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    checkout(apg)
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=1)
+        con = await pool.acquire()
+        await pool.release(con)
+        with pytest.raises(AttributeError):
+            con.nonsense
+        with pytest.raises(AttributeError):
+            con._con_of_nothing
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()

@@ -283,7 +283,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         except BaseException:
             if waiter.done() and not waiter.cancelled():
                 self._free_slot()  # handed a slot just as we gave up: pass it on
-            else:
+            elif waiter in self._waiters:  # _free_slot() may have dropped it already, cancelled
                 self._waiters.remove(waiter)
             raise
 

@@ -693,6 +693,27 @@ async def pool_exhaustion_and_timeout(db: Database) -> None:
         await pool.release(second)
 
 
+@scenario(lambda apg: (_checkout(apg), _checkout(apg)))
+async def pool_acquire_cancelled_as_the_slot_frees(db: Database) -> None:
+    # The waiter is cancelled and the held connection released before the cancelled task runs again: the cancelled
+    # acquire ends with CancelledError and the next waiter gets the connection.
+    async with db.create_pool(min_size=1, max_size=1) as pool:
+        held = await pool.acquire()
+        cancelled = asyncio.ensure_future(pool.acquire())
+        waiting = asyncio.ensure_future(pool.acquire())
+        await asyncio.sleep(0.01)
+        cancelled.cancel()
+        await pool.release(held)
+        second = await waiting
+        db.observe("handed over", isinstance(second, asyncpg.Connection))
+        try:
+            await cancelled
+        except asyncio.CancelledError:
+            db.observe("cancelled acquire", "CancelledError")
+        await pool.release(second)
+        db.observe("sizes", (pool.get_size(), pool.get_idle_size()))
+
+
 @scenario(lambda apg: None)
 async def pool_states(db: Database) -> None:
     for settings in ({"max_size": 0}, {"min_size": 3, "max_size": 2}, {"min_size": 1, "max_size": 2, "init_size": 5}):
