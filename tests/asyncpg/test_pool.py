@@ -48,11 +48,13 @@ async def test_pool_life_is_recorded(verifier: StrictVerifier, apg: AsyncpgPlugi
     ("kwargs", "message"),
     [
         ({"max_size": 0}, "max_size is expected to be greater than zero"),
+        ({"max_size": -1, "min_size": 0}, "max_size is expected to be greater than zero"),
         ({"min_size": -1}, "min_size is expected to be greater or equal to zero"),
         ({"min_size": 5, "max_size": 2}, "min_size is greater than max_size"),
         ({"min_size": 1, "max_size": 2, "init_size": 3}, "init_size is greater than max_size"),
         ({"min_size": 2, "max_size": 3, "init_size": 1}, "init_size is smaller than min_size"),
         ({"max_queries": 0}, "max_queries is expected to be greater than zero"),
+        ({"max_queries": -1}, "max_queries is expected to be greater than zero"),
         ({"max_inactive_connection_lifetime": -1}, "max_inactive_connection_lifetime is expected to be greater"),
     ],
 )
