@@ -323,6 +323,7 @@ def test_state_accessors_need_no_step(verifier: StrictVerifier, apg: AsyncpgPlug
 
     conn = Connection(apg, Session(apg, 2))
     assert conn.get_server_pid() == 40002
+    assert Connection(apg, Session(apg, 64)).get_server_pid() == 40064  # a sum, whatever bits the number shares
     assert conn.get_server_version() == (15, 0, 18, "final", 0)
     settings = conn.get_settings()
     assert settings.server_version == "15.0.18" and settings.client_encoding == "UTF8"

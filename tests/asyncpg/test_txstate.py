@@ -261,3 +261,28 @@ async def test_only_removing_a_channels_last_callback_sends_unlisten(
         with pytest.raises(asyncpg.InFailedSQLTransactionError):
             await conn.remove_listener("news", first)  # the last one: UNLISTEN, which the aborted block refuses
     assert apg.unused_steps() == []
+
+
+async def test_copy_records_keeps_a_list_or_tuple_as_given(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("copy_records_to_table", returns="COPY 2", times=2)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.copy_records_to_table("t", records=((1,), (2,)))
+        await conn.copy_records_to_table("t", records=[(3,), (4,)])
+    apg.assert_connect()
+    apg.assert_copy_records_to_table(table_name="t", records=((1,), (2,)))
+    apg.assert_copy_records_to_table(table_name="t", records=[(3,), (4,)])
+
+
+async def test_only_postgresql_errors_come_before_the_argument_count(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    class Odd(Exception):
+        sqlstate = "42P01"  # looks like an unknown table, but is not an error of the server
+
+    apg.new_session().expect("connect").expect("fetch", raises=Odd)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(asyncpg.InterfaceError, match="expects 1 argument"):
+            await conn.fetch("SELECT * FROM nowhere WHERE id = $1")
+    assert len(apg.unused_steps()) == 1
