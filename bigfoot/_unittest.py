@@ -21,9 +21,6 @@ __tracebackhide__ = True  # and pytest too
 
 __all__ = ["BigfootMixin", "BigfootTestCase"]
 
-_NOTES = sys.version_info >= (3, 11)
-"""Whether exceptions take notes (``add_note``), and unittest reports a failure as it happens."""
-
 
 def _bases_in_order(cls: type) -> str:
     """``cls``'s bases as they should be written: those that bring the mixin first."""
@@ -56,7 +53,33 @@ def _is_isolated_async(test: object) -> bool:
     return module is not None and isinstance(test, module.IsolatedAsyncioTestCase)
 
 
-class BigfootMixin:
+if sys.version_info >= (3, 11):
+
+    class _FindingsAfterRun:
+        """Nothing: a failure's text gets verification's findings during teardown (see ``_bigfoot_verify``). An
+        override of ``run()`` would put a frame under every task and callback of the test, which asyncio's debug mode
+        (unittest's) walks each time."""
+
+else:
+
+    class _FindingsAfterRun:
+        """Python 3.10 reports a failure after the test has run (its exceptions take no notes), so verification's
+        findings are added to the failure's text then."""
+
+        _bigfoot_failure: BaseException | None
+        _bigfoot_found: str | None
+
+        def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+            """``TestCase.run``; verification's findings about a test whose body failed are added to that failure."""
+            outcome: unittest.TestResult | None = super().run(result)  # type: ignore[misc]
+            failure, found = self._bigfoot_failure, self._bigfoot_found
+            self._bigfoot_failure = self._bigfoot_found = None
+            if failure is not None and found is not None:
+                _add_to_report(result if result is not None else outcome, self, failure, found)
+            return outcome
+
+
+class BigfootMixin(_FindingsAfterRun):
     """Gives each test a fresh ``StrictVerifier`` and verifies it when the test ends.
 
     Put it before the test case class: ``class MyTest(BigfootMixin, unittest.IsolatedAsyncioTestCase)``.
@@ -142,7 +165,7 @@ class BigfootMixin:
                     _recording.finish_test(self.bigfoot_verifier, self)
             finally:
                 self.bigfoot_verifier._release()  # nothing of the test is left in reference cycles
-                if _NOTES:
+                if sys.version_info >= (3, 11):
                     self._bigfoot_failure = None  # reported (run() reads it after the test on Python 3.10)
 
     def _bigfoot_verify(self) -> None:
@@ -158,7 +181,7 @@ class BigfootMixin:
         found = after_failure(self.bigfoot_verifier)
         if found is None:
             return
-        if _NOTES:
+        if sys.version_info >= (3, 11):
             # Shown wherever the failure is formatted from now on; unittest has formatted it already (it reports a
             # failure as it happens), so the text it keeps gets the note too.
             failure.add_note(found)
@@ -205,20 +228,6 @@ class BigfootMixin:
             except BaseException as exc:
                 self._bigfoot_failed(exc)
                 raise
-
-    if not _NOTES:
-        # Python 3.10 reports a failure after the test has run (exceptions have no notes there), so verification's
-        # findings are added to its text then. Later versions need no override: an override of run() puts one more
-        # frame under every task and callback of the test, which asyncio's debug mode (unittest's) walks each time.
-
-        def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
-            """``TestCase.run``; verification's findings about a test whose body failed are added to that failure."""
-            outcome: unittest.TestResult | None = super().run(result)  # type: ignore[misc]
-            failure, found = self._bigfoot_failure, self._bigfoot_found
-            self._bigfoot_failure = self._bigfoot_found = None
-            if failure is not None and found is not None:
-                _add_to_report(result if result is not None else outcome, self, failure, found)
-            return outcome
 
     def setUp(self) -> None:
         """Off ``IsolatedAsyncioTestCase``, install a fresh verifier (starting record or validate mode if on) for the

@@ -150,7 +150,7 @@ def _members(cls: type) -> Iterable[tuple[str, type, Any]]:
         if name.startswith("_"):
             continue
         owner = next((k for k in cls.__mro__ if name in vars(k)), None)
-        if owner is None or not owner.__module__.startswith("bigfoot"):
+        if owner is None or not owner.__module__.startswith("bigfoot") or owner.__name__.startswith("_"):
             continue
         yield name, owner, inspect.getattr_static(owner, name)
 
@@ -168,7 +168,7 @@ def write_class(ref: Reference, qualname: str, cls: type, level: str) -> None:
     sig = _constructor(cls)
     ref.add(f"{level} `{qualname}`", "")
     kind = "exception" if issubclass(cls, BaseException) else "class"
-    bases = [b for b in cls.__bases__ if b is not object]
+    bases = [b for b in cls.__bases__ if b is not object and not b.__name__.startswith("_")]  # private: not shown
     based = f", a subclass of {', '.join(f'`{b.__name__}`' for b in bases)}" if bases else ""
     ref.add(f"{kind}{based}" + (f": `{cls.__name__}{sig}`" if sig else ""), "")
     ref.describe(qualname, cls.__doc__ and inspect.getdoc(cls))
