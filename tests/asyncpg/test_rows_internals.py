@@ -153,6 +153,19 @@ def test_rows_fall_back_when_no_build_path_works(monkeypatch: pytest.MonkeyPatch
     assert rows._choose() is None  # nor any path at all when the row layout is not the one they write into
 
 
+def test_a_path_whose_probe_raises_gives_way_to_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    def raising() -> Any:
+        def build_row(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+            raise RuntimeError("layout changed")
+
+        return build_row
+
+    monkeypatch.setattr(rows, "_DescriptorBuilder", raising)
+    chosen = rows._choose()
+    assert getattr(chosen, "name", None) == "template"  # the probe's error is not the end of the search
+    assert chosen is not None and tuple(chosen(rows.Record, ("id",), (1,))) == (1,)
+
+
 class _Plain(asyncpg.Record):
     pass
 
