@@ -79,6 +79,7 @@ async def test_use_before_init_and_after_close(verifier: StrictVerifier, apg: As
         with pytest.raises(asyncpg.InterfaceError, match=r"^pool is closed$"):
             await pool.fetch("SELECT 1")
         assert await pool is pool  # as in asyncpg, an initialized pool stays so
+        assert pool.is_closing()  # and a closed one stays closed
         assert repr(pool).startswith("<asyncpg.pool.Pool object at 0x")
     apg.assert_create_pool()
     apg.assert_close_pool()
@@ -594,6 +595,28 @@ async def test_a_released_connection_has_no_attribute_asyncpgs_lacks(
             con.nonsense
         with pytest.raises(AttributeError):
             con._con_of_nothing
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+
+
+async def test_a_pool_of_more_than_256_connections_holds_its_max_size(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # Past 256, equal ints are distinct objects: the count of connections in use is compared with max_size by value.
+    for _ in range(258):
+        checkout(apg)
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0, max_size=257)
+        held = [await pool.acquire() for _ in range(257)]
+        waiting = asyncio.ensure_future(pool.acquire())
+        for _ in range(10):  # a few turns of the loop, no waiting on the clock
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        await pool.release(held.pop())
+        held.append(await waiting)
+        for con in held:
+            await pool.release(con)
     for interaction in verifier.interactions:
         interaction.asserted = True
     verifier.verify_all()
