@@ -286,3 +286,24 @@ async def test_only_postgresql_errors_come_before_the_argument_count(
         with pytest.raises(asyncpg.InterfaceError, match="expects 1 argument"):
             await conn.fetch("SELECT * FROM nowhere WHERE id = $1")
     assert len(apg.unused_steps()) == 1
+
+
+async def test_an_aborted_block_refuses_a_call_whose_step_raises_another_error(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # Only a step scripted to raise 25P02 (or a syntax error) is used in an aborted block; the server refuses others.
+    conn = await _aborted(verifier, apg, ("fetchval", {"raises": DIVISION_BY_ZERO}))
+    with verifier.sandbox():
+        with pytest.raises(asyncpg.InFailedSQLTransactionError):
+            await conn.fetchval("SELECT 1")
+    assert len(apg.unused_steps()) == 1  # the server answered: the step is still there
+
+
+async def test_reset_rolls_back_a_block_opened_by_hand(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("execute", returns="BEGIN").expect("reset")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.execute("BEGIN")
+        assert conn.is_in_transaction()
+        await conn.reset()
+        assert not conn.is_in_transaction()
