@@ -564,3 +564,16 @@ async def test_hundreds_of_arguments_are_counted_by_value(verifier: StrictVerifi
         assert await conn.copy_from_query(query, *row, output=io.BytesIO()) == "COPY 1"  # type: ignore[attr-defined]
     apg.assert_executemany(command=query, args=[row])
     apg.assert_copy_from_query(query=query, args=list(row), output=ANY)
+
+
+async def test_a_call_on_a_closed_connection_is_reported_without_the_connections_frames(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    conn = await connected(verifier, apg, ("close", {}))
+    with verifier.sandbox():
+        await conn.close()  # type: ignore[attr-defined]
+        with pytest.raises(asyncpg.InterfaceError, match="connection is closed") as info:
+            await conn.fetchval("SELECT 1")  # type: ignore[attr-defined]
+    # The error points at the test's call: the connection's frames are hidden from both runners.
+    assert "bigfoot.plugins.asyncpg.connection" in hidden_bigfoot_modules(info.value)
+    apg.assert_close()
