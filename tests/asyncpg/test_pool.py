@@ -442,10 +442,13 @@ async def test_sizes_on_the_edge_of_asyncpgs_checks_are_accepted(verifier: Stric
             min_size=0, max_size=1, init_size=0, max_queries=1, max_inactive_connection_lifetime=0
         )
         full = asyncpg.create_pool(min_size=2, max_size=2, init_size=2)
+        between = asyncpg.create_pool(min_size=0, max_size=2, init_size=1)
     assert (edge.get_min_size(), edge.get_max_size(), edge.get_init_size()) == (0, 1, 0)
     assert (full.get_min_size(), full.get_max_size(), full.get_init_size()) == (2, 2, 2)
+    assert (between.get_min_size(), between.get_max_size(), between.get_init_size()) == (0, 2, 1)
     apg.assert_create_pool(min_size=0, max_size=1, init_size=0, max_queries=1, max_inactive_connection_lifetime=0)
     apg.assert_create_pool(min_size=2, max_size=2, init_size=2)
+    apg.assert_create_pool(min_size=0, max_size=2, init_size=1)
     verifier.verify_all()
 
 
@@ -617,6 +620,28 @@ async def test_a_pool_of_more_than_256_connections_holds_its_max_size(
         held.append(await waiting)
         for con in held:
             await pool.release(con)
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+    verifier.verify_all()
+
+
+async def test_awaiting_a_started_pool_again_changes_nothing(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    inits: list[int] = []
+
+    async def init(con: asyncpg.Connection) -> None:
+        inits.append(con.get_server_pid())
+
+    for _ in range(3):
+        checkout(apg)
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=1, max_size=2, init=init)
+        a, b = await pool.acquire(), await pool.acquire()
+        await pool.release(a)
+        await pool.release(b)
+        assert await pool is pool  # started once: its connections stay as they are
+        assert (pool.get_size(), pool.get_idle_size()) == (2, 2)
+        await pool.release(await pool.acquire())  # an idle connection that ran init= already
+    assert len(inits) == 2
     for interaction in verifier.interactions:
         interaction.asserted = True
     verifier.verify_all()
