@@ -577,3 +577,12 @@ async def test_a_call_on_a_closed_connection_is_reported_without_the_connections
     # The error points at the test's call: the connection's frames are hidden from both runners.
     assert "bigfoot.plugins.asyncpg.connection" in hidden_bigfoot_modules(info.value)
     apg.assert_close()
+
+
+async def test_a_timeout_that_equals_anything_is_still_checked(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # Whether timeout= was given is told by identity: ANY is given, and float() refuses it, as in asyncpg.
+    conn = await connected(verifier, apg)
+    with verifier.sandbox():
+        with pytest.raises(TypeError, match="float"):
+            await conn.fetchval("SELECT 1", timeout=ANY)  # type: ignore[attr-defined]
+    assert apg.unused_steps() == []
