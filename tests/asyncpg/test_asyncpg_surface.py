@@ -586,3 +586,13 @@ async def test_a_timeout_that_equals_anything_is_still_checked(verifier: StrictV
         with pytest.raises(TypeError, match="float"):
             await conn.fetchval("SELECT 1", timeout=ANY)  # type: ignore[attr-defined]
     assert apg.unused_steps() == []
+
+
+async def test_prepare_takes_a_timeout_the_query_methods_refuse(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # prepare() converts timeout= with float() alone, where the query methods refuse a bool first.
+    conn = await connected(verifier, apg, ("prepare", {}))
+    with verifier.sandbox():
+        with pytest.raises(ValueError, match="invalid timeout value"):
+            await conn.fetchval("SELECT 1", timeout=True)  # type: ignore[attr-defined]
+        await conn.prepare("SELECT 1", timeout=True)  # type: ignore[attr-defined]
+    apg.assert_prepare(query="SELECT 1", timeout=True)
