@@ -133,20 +133,23 @@ def test_the_probe_accepts_the_installed_path() -> None:
     assert rows._works(_wrong("nothing"))
 
 
+def _broken() -> Any:
+    """A build path that can be made but raises when it builds (its probe raises)."""
+
+    def build_row(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+        raise RuntimeError("layout changed")
+
+    return build_row
+
+
 def test_rows_fall_back_when_no_build_path_works(monkeypatch: pytest.MonkeyPatch) -> None:
     def gone() -> Any:
         raise ImportError("not in this asyncpg")
 
-    def broken() -> Any:
-        def build_row(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
-            raise RuntimeError("layout changed")
-
-        return build_row
-
     monkeypatch.setattr(rows, "_DescriptorBuilder", gone)
     chosen = rows._choose()
     assert getattr(chosen, "name", None) == "template"  # the next path is tried when one cannot be made
-    monkeypatch.setattr(rows, "_TemplateBuilder", broken)
+    monkeypatch.setattr(rows, "_TemplateBuilder", _broken)
     assert rows._choose() is None  # a path that fails its probe is not taken
     monkeypatch.setattr(rows, "_layout_is_known", lambda: False)
     monkeypatch.setattr(rows, "_DescriptorBuilder", lambda: rows._build)
@@ -154,13 +157,7 @@ def test_rows_fall_back_when_no_build_path_works(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_path_whose_probe_raises_gives_way_to_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
-    def raising() -> Any:
-        def build_row(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
-            raise RuntimeError("layout changed")
-
-        return build_row
-
-    monkeypatch.setattr(rows, "_DescriptorBuilder", raising)
+    monkeypatch.setattr(rows, "_DescriptorBuilder", _broken)
     chosen = rows._choose()
     assert getattr(chosen, "name", None) == "template"  # the probe's error is not the end of the search
     assert chosen is not None and tuple(chosen(rows.Record, ("id",), (1,))) == (1,)
