@@ -28,7 +28,8 @@ except ImportError:  # pragma: no cover - every asyncpg bigfoot supports has it;
     _parse = None
 
 _PARSED: frozenset[str] = frozenset(inspect.signature(_parse).parameters) if _parse is not None else frozenset()
-_CONNECT = inspect.signature(asyncpg.connect).parameters
+CONNECT = inspect.signature(asyncpg.connect).parameters
+"""``asyncpg.connect()``'s parameters, with asyncpg's defaults."""
 _KEYED_NAMES = tuple(sorted(_PARSED - {"password"}))  # the arguments the memo is keyed on
 
 # The parser also loads TLS certificate files; their presence is the machine's, not the code's, and the fake opens no
@@ -44,13 +45,13 @@ def check_connect_arguments(passed: dict[str, Any]) -> None:
         return
     # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
     # connect; arguments (and PG* environment variables) it has accepted once are not parsed again.
-    key = _digest(passed)
+    key = _memo_key(passed)
     if key in _accepted:
         return
     # The arguments are held in an Arguments, whose repr masks secrets, for the traceback of an error the parser
     # raises. The password argument is replaced by an empty one: given a password, the parser reads no other (not
     # the DSN's, not PGPASSWORD, not a password file) and only hands it on, so what it accepts does not depend on it.
-    arguments = Arguments((name, _CONNECT[name].default if name in _CONNECT else None) for name in _PARSED)
+    arguments = Arguments((name, CONNECT[name].default if name in CONNECT else None) for name in _PARSED)
     arguments.update((name, value) for name, value in passed.items() if name in _PARSED and value is not NOT_GIVEN)
     arguments["password"] = ""
     try:
@@ -64,7 +65,7 @@ def check_connect_arguments(passed: dict[str, Any]) -> None:
         _accepted.add(key)
 
 
-def _digest(passed: dict[str, Any]) -> int | bytes:
+def _memo_key(passed: dict[str, Any]) -> int | bytes:
     """The memo's key: a hash of the arguments given (but the password, see above) and the environment. The memo keeps
     no argument (a DSN may hold a password), only the hash, which Python keys afresh in every process: two argument
     sets sharing one is as likely as a random 64-bit collision. Arguments that cannot be hashed (a list of hosts, a
@@ -115,11 +116,11 @@ def _environment() -> tuple[Any, ...]:
 
 def check_pool_connect_arguments(call: InterceptedCall) -> None:
     """What each connection a pool opens meets: create_pool()'s ``dsn`` and connect keywords, through the parser."""
-    passed = Arguments(dict.fromkeys(_CONNECT, NOT_GIVEN))  # every name, as connect() passes them: the memo's key
+    passed = Arguments(dict.fromkeys(CONNECT, NOT_GIVEN))  # every name, as connect() passes them: the memo's key
     passed["dsn"] = call.passed.get("dsn", NOT_GIVEN)
     connect_kwargs = call.passed.get("connect_kwargs")
     if isinstance(connect_kwargs, dict):
-        passed.update((name, value) for name, value in connect_kwargs.items() if name in _CONNECT)
+        passed.update((name, value) for name, value in connect_kwargs.items() if name in CONNECT)
     check_connect_arguments(passed)
 
 

@@ -20,7 +20,7 @@ from asyncpg.types import ServerVersion
 from ..._script import Session
 from ..._timeline import Interaction
 from . import rows
-from .arguments import check_query_timeout, check_row
+from .arguments import CONNECT, check_query_timeout, check_row
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
 from .described import last_options, scripted_server_version
@@ -59,9 +59,8 @@ _SETTINGS = {
 
 _running_loop = asyncio.get_running_loop
 # connect()'s statement cache defaults, which a pool's connections keep: read from asyncpg rather than copied.
-_CONNECT_DEFAULTS = inspect.signature(asyncpg.connect).parameters
-_CACHE_SIZE = _CONNECT_DEFAULTS["statement_cache_size"].default
-_MAX_CACHEABLE = _CONNECT_DEFAULTS["max_cacheable_statement_size"].default
+_CACHE_SIZE = CONNECT["statement_cache_size"].default
+_MAX_CACHEABLE = CONNECT["max_cacheable_statement_size"].default
 
 
 @types.coroutine
