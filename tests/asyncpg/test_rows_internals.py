@@ -194,3 +194,80 @@ def test_the_mirror_of_asyncpgs_record_class_check_says_what_asyncpg_says(
     monkeypatch.setattr(rows, "_asyncpg_check_record_class", None)
     assert outcome() == asyncpgs
     assert (asyncpgs is None) is (record_class in (asyncpg.Record, _Plain, rows.Record))
+
+
+# -- the layout check: each of its checks alone must refuse a layout that is not the one the build paths write into --
+
+
+def _create_record_giving(values: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """asyncpg's testing helper, made to build the check's row with ``values`` instead of the ones it is given."""
+    import asyncpg.protocol.protocol as protocol
+
+    real = protocol._create_record
+    monkeypatch.setattr(protocol, "_create_record", lambda mapping, _values: real(mapping, values))
+
+
+class _OtherSizes:
+    """A stand-in for ``asyncpg.Record`` as the layout check reads it: only its two sizes."""
+
+    def __init__(self, basicsize: int, itemsize: int) -> None:
+        self.__basicsize__ = basicsize
+        self.__itemsize__ = itemsize
+
+
+def _change(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    if change == "no testing helper":
+        import asyncpg.protocol.protocol as protocol
+
+        monkeypatch.delattr(protocol, "_create_record")
+    elif change == "a larger row header":
+        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET + rows._WORD, rows._WORD))
+    elif change == "narrower item slots":
+        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET, rows._WORD // 2))
+    elif change == "the hash cache elsewhere":
+        monkeypatch.setattr(rows, "_HASH_OFFSET", rows._DESC_OFFSET)
+    elif change == "another first value":
+        _create_record_giving((object(), None), monkeypatch)
+    elif change == "another second value":
+        marker = object()
+        _create_record_giving((marker, marker), monkeypatch)
+    elif change == "the descriptor elsewhere":
+        monkeypatch.setattr(rows, "_DESC_OFFSET", rows._ITEMS_OFFSET)  # the first item is no descriptor
+    else:
+        raise AssertionError(change)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "no testing helper",
+        "a larger row header",
+        "narrower item slots",
+        "the hash cache elsewhere",
+        "another first value",
+        "another second value",
+        "the descriptor elsewhere",
+    ],
+)
+def test_the_layout_check_refuses_a_row_layout_that_differs_in_one_place(
+    monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    assert rows._layout_is_known()
+    _change(monkeypatch, change)
+    assert not rows._layout_is_known()
+    assert rows._choose() is None
+
+
+class _LongerRecord(rows.Record):
+    """A row class whose rows say they have one column more than they hold."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return super().__len__() + 1
+
+
+def test_the_probe_refuses_rows_whose_length_is_not_their_number_of_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert rows._works(rows._build)
+    monkeypatch.setattr(rows, "Record", _LongerRecord)  # values, names and hash all still right
+    assert not rows._works(rows._build)

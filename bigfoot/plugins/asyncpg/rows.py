@@ -197,6 +197,7 @@ def _works(build_row: Callable[[type, tuple[str, ...], tuple[Any, ...]], Any]) -
     cases: list[tuple[tuple[str, ...], tuple[Any, ...]]] = [
         (("id", "name"), (7, object())),
         (("a", "a"), (1, 2)),
+        (("a", "b", "a"), (1, object(), 3)),
         ((), ()),
     ]
     for cls in (Record, Probe, _AsyncpgRecord):
