@@ -540,14 +540,15 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
     async def remove_listener(self, channel: str, callback: Callable[..., Any]) -> None:
         if self._closed:
             return  # asyncpg does nothing on a closed connection
-        # UNLISTEN goes to the server only when the channel's last callback is removed.
+        # UNLISTEN goes to the server only when the channel's last callback is removed. As in asyncpg, the callback
+        # is forgotten before that: if the server refuses the UNLISTEN, it is no longer called all the same.
         callbacks = self._listeners.get(channel, [])
         sent = PLAIN if callbacks == [callback] else ()
-        await self._exchange("remove_listener", {"channel": channel, "callback": callback}, sent)
         if callback in callbacks:
             callbacks.remove(callback)
             if not callbacks:
                 del self._listeners[channel]
+        await self._exchange("remove_listener", {"channel": channel, "callback": callback}, sent)
 
     async def _deliver(self, channel: str, payload: str, pid: int) -> int:
         delivered = 0

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 
-from .arguments import check_connect_arguments, check_connection_class, check_pool_connect_arguments
+from .arguments import CONNECT, check_connect_arguments, check_connection_class, check_pool_connect_arguments
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
@@ -66,8 +66,16 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
         setup=value("setup"),
     )
     if plugin.recording is None:
-        # Like asyncpg's pool, the fake keeps the keywords its connections get; each checkout reads command_timeout.
-        pool._connect_kwargs = {"command_timeout": call.fields().get("command_timeout")}
+        # Like asyncpg's pool, the fake keeps the keywords its connections get; each checkout reads command_timeout
+        # and the statement cache settings (connect()'s defaults where create_pool() was not given them).
+        connect_kwargs = value("connect_kwargs")
+        pool._connect_kwargs = {
+            "command_timeout": call.fields().get("command_timeout"),
+            "statement_cache_size": connect_kwargs.get("statement_cache_size", CONNECT["statement_cache_size"].default),
+            "max_cacheable_statement_size": connect_kwargs.get(
+                "max_cacheable_statement_size", CONNECT["max_cacheable_statement_size"].default
+            ),
+        }
         # asyncpg parses the connection arguments when the pool connects (init_size connections, then checkouts).
         # The pool keeps the call itself, whose repr masks the password it may hold.
         pool._check_connect = functools.partial(check_pool_connect_arguments, call)

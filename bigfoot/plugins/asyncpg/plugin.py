@@ -427,16 +427,18 @@ class AsyncpgPlugin(BasePlugin):
         __tracebackhide__ = True
         return self._assert("copy_records_to_table", fields)
 
-    def assert_add_listener(self, *, channel: Any = NOT_GIVEN, callback: Any = NOT_GIVEN) -> Interaction:
-        """Assert a ``conn.add_listener(channel, callback)``."""
+    def assert_add_listener(self, *, channel: Any = NOT_GIVEN, callback: Any = NOT_GIVEN, **more: Any) -> Interaction:
+        """Assert a ``conn.add_listener(channel, callback)`` (``raised=`` if the server refused its LISTEN)."""
         __tracebackhide__ = True
-        fields = {"channel": channel, "callback": callback}
+        fields = {"channel": channel, "callback": callback, **more}
         return self._assert("add_listener", {k: v for k, v in fields.items() if v is not NOT_GIVEN})
 
-    def assert_remove_listener(self, *, channel: Any = NOT_GIVEN, callback: Any = NOT_GIVEN) -> Interaction:
-        """Assert a ``conn.remove_listener(channel, callback)``."""
+    def assert_remove_listener(
+        self, *, channel: Any = NOT_GIVEN, callback: Any = NOT_GIVEN, **more: Any
+    ) -> Interaction:
+        """Assert a ``conn.remove_listener(channel, callback)`` (``raised=`` if the server refused its UNLISTEN)."""
         __tracebackhide__ = True
-        fields = {"channel": channel, "callback": callback}
+        fields = {"channel": channel, "callback": callback, **more}
         return self._assert("remove_listener", {k: v for k, v in fields.items() if v is not NOT_GIVEN})
 
     def assert_reset(self, **fields: Any) -> Interaction:

@@ -305,9 +305,12 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
         con._record_class = rows.row_class(record_class)
-        command_timeout = getattr(self, "_connect_kwargs", {}).get("command_timeout")
-        if command_timeout is not None:
-            con._observers.command_timeout = command_timeout
+        settings = getattr(self, "_connect_kwargs", None)
+        if settings is not None:  # a pool made by asyncpg.create_pool(): its connections take its settings
+            con._cache_size = settings["statement_cache_size"]
+            con._max_cacheable = settings["max_cacheable_statement_size"]
+            if settings["command_timeout"] is not None:
+                con._observers.command_timeout = settings["command_timeout"]
         plugin.call(session, "acquire", fields)
         if self._connections.take(con) and self._init is not None:  # init= runs once per physical connection
             try:

@@ -78,31 +78,50 @@ async def _observe(conn: Any, name: str, query: Any) -> tuple[str, str, bool]:
     raise AssertionError(f"{name}({query!r}) returned {result!r}")
 
 
-def observe_real(params: dict[str, str], name: str, query: Any, settings: dict[str, Any]) -> tuple[str, str, bool]:
-    async def main() -> tuple[str, str, bool]:
+async def _observe_through(
+    through: str, name: str, query: Any, settings: dict[str, Any], *, close: bool, **params: Any
+) -> tuple[str, str, bool]:
+    """The call on a connection of its own, or on a pool's connection (the pool given the same settings).
+
+    The fakes are not closed (their script would have to say whether the call broke the connection)."""
+    if through == "connect":
         conn = await asyncpg.connect(**params, **settings)
         try:
             return await _observe(conn, name, query)
         finally:
-            await conn.close()
+            if close:
+                await conn.close()
+    pool = await asyncpg.create_pool(**params, **settings, min_size=0, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            return await _observe(conn, name, query)
+    finally:
+        if close:
+            await pool.close()
 
-    return asyncio.run(main())
+
+def observe_real(
+    params: dict[str, str], name: str, query: Any, settings: dict[str, Any], through: str = "connect"
+) -> tuple[str, str, bool]:
+    return asyncio.run(_observe_through(through, name, query, settings, close=True, **params))
 
 
-def observe_fake(name: str, query: Any, settings: dict[str, Any]) -> tuple[str, str, bool]:
+def observe_fake(name: str, query: Any, settings: dict[str, Any], through: str = "connect") -> tuple[str, str, bool]:
     verifier = StrictVerifier()
-    session = AsyncpgPlugin(verifier).new_session().expect("connect")
+    session = AsyncpgPlugin(verifier).new_session().expect("connect" if through == "connect" else "acquire")
     if CALLS[name][0]:
         session.expect("execute", returns="BEGIN")
+    if through == "pool":
+        session.expect("release")
 
     async def main() -> tuple[str, str, bool]:
         async with verifier.sandbox():
-            conn = await asyncpg.connect(host="db", **settings)
-            return await _observe(conn, name, query)
+            return await _observe_through(through, name, query, settings, close=False, host="db")
 
     seen = contextvars.Context().run(asyncio.run, main())
-    # nothing consumed or recorded beyond the script: no unmocked call, no unused step, no extra interaction
-    assert len(verifier.interactions) == len(session.steps)
+    # nothing consumed or recorded beyond the script (and create_pool(), which no step answers): no unmocked call, no
+    # unused step, no extra interaction
+    assert len(verifier.interactions) == len(session.steps) + (through == "pool")
     for interaction in verifier.interactions:
         interaction.asserted = True
     verifier.verify_all()
@@ -116,12 +135,14 @@ def observe_fake(name: str, query: Any, settings: dict[str, Any]) -> tuple[str, 
     ids=["statement cache", "no statement cache", "cache of one", "no size limit"],
 )
 @pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize("through", ["connect", "pool"])
 def test_query_of_the_wrong_type_fails_as_in_asyncpg(
-    name: str, settings: dict[str, Any], postgres: dict[str, str]
+    name: str, settings: dict[str, Any], through: str, postgres: dict[str, str]
 ) -> None:
+    # A pool's connections take create_pool()'s statement cache settings, as connect()'s would.
     for query in QUERIES:
-        real = observe_real(postgres, name, query, settings)
-        assert observe_fake(name, query, settings) == real, (name, query)
+        real = observe_real(postgres, name, query, settings, through)
+        assert observe_fake(name, query, settings, through) == real, (through, name, query)
 
 
 @pytest.mark.parametrize(("name", "query"), sorted(EXPECTED))

@@ -240,6 +240,29 @@ async def notify_from_another_connection(db: Database) -> None:
 
 
 @scenario("connection")
+async def unlisten_refused_in_an_aborted_transaction(db: Database) -> None:
+    # asyncpg forgets the callback before it sends UNLISTEN: once the server refuses it, the server still sends the
+    # channel's notifications, and the callback is no longer called for them.
+    conn = await db.connect()
+    received: list[Any] = []
+
+    def listener(connection: Any, pid: int, channel: str, payload: str) -> None:
+        received.append(payload)
+
+    await conn.add_listener("df_refused", listener)
+    tx = conn.transaction()
+    await tx.start()
+    await db.attempt("division", conn.execute("SELECT 1 / 0"))
+    await db.attempt("unlisten", conn.remove_listener("df_refused", listener))
+    await tx.rollback()
+    await db.attempt("notify", conn.execute("NOTIFY df_refused, 'after the refusal'"))
+    await db.notification_arrives("df_refused", "after the refusal")
+    db.observe("received", received)
+    await db.attempt("removed again", conn.remove_listener("df_refused", listener))
+    await conn.close()
+
+
+@scenario("connection")
 async def notify_empty_payload_and_two_listeners(db: Database) -> None:
     conn = await db.connect()
     received: list[Any] = []
