@@ -223,3 +223,93 @@ def test_a_statement_description_is_written_with_type_names_where_asyncpg_knows_
     namespace = {"asyncpg": asyncpg}
     assert attributes(eval(code, namespace)) == repeated
     assert parameters(eval(writer.types((pg_type("int4"), level)), namespace)) == (pg_type("int4"), level)
+
+
+# -- layout: where a line is full, and how code is cut at its outermost brackets ----------------------------------
+
+
+def test_a_line_of_exactly_the_width_stays_whole_and_one_more_character_splits_it() -> None:
+    from bigfoot.plugins.asyncpg.codegen import WIDTH
+
+    assert WIDTH == 120
+    # _split counts the indent, the code and the tail.
+    code = "f('" + "x" * 110 + "')"
+    assert len("    " + code + ",") == 120
+    assert _split(code, "    ", ",") == ["    " + code + ","]
+    longer = "f('" + "x" * 111 + "')"
+    assert _split(longer, "    ", ",") == ["    f(", "        '" + "x" * 111 + "',", "    ),"]
+    # Writer.call counts the whole line the same way.
+    writer = Writer()
+    arguments = ["'" + "a" * (120 - len("check(") - len(")") - 2) + "'"]
+    assert writer.call("check", arguments) == [f"check({arguments[0]})"] and len(f"check({arguments[0]})") == 120
+    wider = ["'" + "a" * (120 - len("check(") - len(")") - 1) + "'"]
+    assert writer.call("check", wider) == ["check(", f"    {wider[0]},", ")"]
+    assert writer.call("check", ["1"], tail=")") == ["check(1))"]
+
+
+def test_the_outermost_brackets_are_found_past_quoted_brackets_and_escaped_quotes() -> None:
+    from bigfoot.plugins.asyncpg.codegen import _top_level
+
+    assert _top_level("[1, 2]") == ("[", ["1", "2"], "]")
+    # A quoted opening bracket, with an escaped quote inside the quotes, comes before the real one.
+    assert _top_level("'(\\'('+f(1, 2)") == ("'(\\'('+f(", ["1", "2"], ")")
+    assert _top_level("""f('a,\\', b', "c(", 'd"', 3)""") == ("f(", ["'a,\\', b'", '"c("', "'d\"'", "3"], ")")
+    assert _top_level("f((1, 2), [3, {4: 5}])") == ("f(", ["(1, 2)", "[3, {4: 5}]"], ")")
+    assert _top_level("f((1, 2)") is None  # an unclosed inner bracket
+    assert _top_level("f('1, 2)") is None  # an unclosed quote
+    assert _top_level("f(1, 2]") is None  # the last character does not close the first bracket
+
+
+def test_a_tuple_of_one_takes_its_comma_and_others_do_not() -> None:
+    writer = Writer()
+    assert (writer.inline((1,)), writer.inline((1, 2)), writer.inline(())) == ("(1,)", "(1, 2)", "()")
+
+
+def test_a_type_is_written_by_name_only_when_it_is_asyncpgs_builtin_of_that_name() -> None:
+    from asyncpg.types import Type
+
+    from bigfoot.plugins.asyncpg import pg_type
+
+    writer = Writer()
+    int4 = pg_type("int4")
+    assert writer.described_type(Type(*int4)) == "'int4'"  # an equal type, not the same object
+    for other in (Type(99999, "int4", "scalar", "pg_catalog"), Type(1, "int4", "scalar", "pg_catalog")):
+        assert writer.described_type(other) == f"asyncpg.types.Type({other.oid}, 'int4', 'scalar', 'pg_catalog')"
+
+
+def test_rows_and_descriptions_of_many_distinct_columns_are_written_as_mappings() -> None:
+    from asyncpg.types import Attribute
+
+    from bigfoot import Record
+    from bigfoot.plugins.asyncpg import pg_type
+
+    names = [f"c{i}" for i in range(300)]  # counts above 256 are distinct int objects
+    writer = Writer()
+    assert writer.answer("fetchrow", Record(dict.fromkeys(names, 1))).startswith("{'c0': 1, ")
+    columns = tuple(Attribute(name, pg_type("int4")) for name in names)
+    assert writer.attributes(columns).startswith("{'c0': 'int4', ")
+
+
+def test_severities_are_written_only_where_they_differ_from_an_error() -> None:
+    def literal(fields: dict[str, str]) -> str:
+        return error_literal(Writer(), "", asyncpg.PostgresError.new({"C": "22012", "M": "m", **fields}))
+
+    assert literal({}) == "postgres_error('22012', 'm')"  # the server named no severity
+    assert literal({"S": "ERROR", "V": "ERROR"}) == "postgres_error('22012', 'm')"
+    assert literal({"S": "FATAL", "V": "FATAL"}) == "postgres_error('22012', 'm', severity='FATAL')"
+    assert literal({"S": "DEBUG"}) == "postgres_error('22012', 'm', severity='DEBUG')"
+    assert literal({"V": "FATAL"}) == "postgres_error('22012', 'm', severity_en='FATAL')"
+
+
+def test_a_session_whose_calls_never_ended_is_left_out_and_the_next_is_written() -> None:
+    from bigfoot.plugins.asyncpg.codegen import render
+    from bigfoot.plugins.asyncpg.recording import Entry, Recorder
+
+    recorder = Recorder(None)  # type: ignore[arg-type]
+    unfinished, finished = Entry(1, "connect", {}), Entry(2, "connect", {})
+    finished.done = True
+    recorder.sessions = [[unfinished], [finished]]
+    recorder.entries = [unfinished, finished]
+    code = render(recorder, "")
+    assert code is not None and code.script == ["(new_session()", "    .expect('connect'))"]
+    assert code.assertions == ["assert_connect()"]

@@ -338,3 +338,43 @@ async def test_codecs_schema_state_and_reset_query(verifier: StrictVerifier, apg
 def test_delay_is_refused_on_steps_whose_calls_do_not_wait(apg: AsyncpgPlugin, method: str) -> None:
     with pytest.raises(TypeError, match=rf"expect\('{method}'\): delay= is not supported on {method} steps; Asy"):
         apg.new_session().expect(method, delay=1)
+
+
+def test_a_notice_carries_its_detail_and_hint_only_when_given() -> None:
+    from bigfoot.plugins.asyncpg.faults import log_message
+
+    plain = log_message("vacuum skipped")
+    assert (plain.detail, plain.hint) == (None, None) and "detail" not in plain.as_dict()
+    full = log_message("vacuum skipped", detail="table is locked", hint="try later")
+    assert (full.detail, full.hint) == ("table is locked", "try later")
+
+
+async def test_a_step_exactly_as_long_as_its_timeout_times_out_and_a_step_without_delay_takes_no_time(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    from tests.asyncpg.frames import hidden_bigfoot_modules
+
+    apg.new_session().expect("connect").expect("fetch", returns=[], delay=0.5).expect("fetchval", returns=1)
+    loop = asyncio.get_running_loop()
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        with pytest.raises(asyncio.TimeoutError) as caught:
+            await conn.fetch("SELECT 1", timeout=0.5)  # the deadline comes with the answer: the deadline wins
+        assert "bigfoot.plugins.asyncpg.faults" in hidden_bigfoot_modules(caught.value)
+        started = loop.time()
+        assert await conn.fetchval("SELECT 1", timeout=0.001) == 1
+        assert loop.time() - started < 0.5
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+
+
+def test_a_loop_whose_clock_cannot_be_replaced_gets_no_virtual_clock() -> None:
+    from bigfoot.plugins.asyncpg.faults import VirtualClock
+
+    class FixedLoop:  # as uvloop's loop: no attribute can be set on it
+        __slots__ = ()
+
+        def time(self) -> float:
+            return 0.0
+
+    assert VirtualClock.of(FixedLoop()) is None  # type: ignore[arg-type]

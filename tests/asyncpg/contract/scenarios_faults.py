@@ -129,7 +129,12 @@ async def timeouts_leave_the_connection_usable(db: Database) -> None:
         .expect("fetch", raises=NO_TABLE)
         .expect("prepare")
         .expect("fetchval", returns=2)
-        .expect("close")
+        .expect("close"),
+        apg.new_session()
+        .expect("connect")
+        .expect("fetch", returns=[{"n": 4}])
+        .expect("fetchrow", raises=NO_TABLE)
+        .expect("close"),
     )
 )
 async def query_loggers_and_termination_listeners(db: Database) -> None:
@@ -155,6 +160,16 @@ async def query_loggers_and_termination_listeners(db: Database) -> None:
     await conn.close()
     await asyncio.sleep(0.05)
     db.observe("termination listeners", ended)
+    # With command_timeout, the extended protocol logs it as the call's timeout, as a float, as it does a timeout=.
+    timed = await asyncpg.connect(**db.params, command_timeout=9)
+    timings: list[Any] = []
+    timed.add_query_logger(lambda record: timings.append((record.query, record.timeout, type(record.timeout).__name__)))
+    await timed.fetch("SELECT 4 AS n")
+    await db.attempt("missing table, with timeout=", timed.fetchrow("SELECT * FROM missing_table", timeout=3))
+    await timed.close()
+    await db.attempt("closed", timed.fetch("SELECT 5"))  # refused before anything is logged
+    await asyncio.sleep(0.05)
+    db.observe("logged with command_timeout", timings)
 
 
 def _resilience() -> Any:
