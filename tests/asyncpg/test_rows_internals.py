@@ -199,12 +199,12 @@ def test_the_mirror_of_asyncpgs_record_class_check_says_what_asyncpg_says(
 # -- the layout check: each of its checks alone must refuse a layout that is not the one the build paths write into --
 
 
-def _create_record_giving(values: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """asyncpg's testing helper, made to build the check's row with ``values`` instead of the ones it is given."""
+def _create_record_giving(change: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """asyncpg's testing helper, made to build the check's row with ``change(values)`` instead of its values."""
     import asyncpg.protocol.protocol as protocol
 
     real = protocol._create_record
-    monkeypatch.setattr(protocol, "_create_record", lambda mapping, _values: real(mapping, values))
+    monkeypatch.setattr(protocol, "_create_record", lambda mapping, values: real(mapping, change(values)))
 
 
 class _OtherSizes:
@@ -226,13 +226,18 @@ def _change(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
         monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET, rows._WORD // 2))
     elif change == "the hash cache elsewhere":
         monkeypatch.setattr(rows, "_HASH_OFFSET", rows._DESC_OFFSET)
+    elif change == "wider item slots":
+        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET, rows._WORD * 2))
     elif change == "another first value":
-        _create_record_giving((object(), None), monkeypatch)
+        other = object()
+        _create_record_giving(lambda values: (other, values[1]), monkeypatch)
     elif change == "another second value":
-        marker = object()
-        _create_record_giving((marker, marker), monkeypatch)
+        _create_record_giving(lambda values: (values[0], values[0]), monkeypatch)
     elif change == "the descriptor elsewhere":
-        monkeypatch.setattr(rows, "_DESC_OFFSET", rows._ITEMS_OFFSET)  # the first item is no descriptor
+        monkeypatch.setattr(rows, "_DESC_OFFSET", rows._ITEMS_OFFSET)  # the first item: an object()
+    elif change == "the descriptor at the second item":
+        # None, whose type's name sorts before the descriptor type's: equal names only, not ordered ones, pass.
+        monkeypatch.setattr(rows, "_DESC_OFFSET", rows._ITEMS_OFFSET + rows._WORD)
     else:
         raise AssertionError(change)
 
@@ -243,10 +248,12 @@ def _change(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
         "no testing helper",
         "a larger row header",
         "narrower item slots",
+        "wider item slots",
         "the hash cache elsewhere",
         "another first value",
         "another second value",
         "the descriptor elsewhere",
+        "the descriptor at the second item",
     ],
 )
 def test_the_layout_check_refuses_a_row_layout_that_differs_in_one_place(
@@ -271,3 +278,15 @@ def test_the_probe_refuses_rows_whose_length_is_not_their_number_of_values(monke
     assert rows._works(rows._build)
     monkeypatch.setattr(rows, "Record", _LongerRecord)  # values, names and hash all still right
     assert not rows._works(rows._build)
+
+
+def test_a_row_the_server_gave_is_left_as_it_is() -> None:
+    class Row(asyncpg.Record):
+        pass
+
+    built = rows.build(Row, ("id",), (1,))
+    assert rows.convert(built, Row) is built  # already of the class asked for: not built again
+    scripted = rows.from_row({"id": 1})
+    assert rows.convert(scripted, rows.Record) is scripted
+    converted = rows.convert(scripted, Row)
+    assert type(converted) is Row and tuple(converted) == (1,)
