@@ -258,6 +258,9 @@ def test_the_outermost_brackets_are_found_past_quoted_brackets_and_escaped_quote
     assert _top_level("f((1, 2)") is None  # an unclosed inner bracket
     assert _top_level("f('1, 2)") is None  # an unclosed quote
     assert _top_level("f(1, 2]") is None  # the last character does not close the first bracket
+    assert _top_level("[1, 2)") is None
+    assert _top_level("f(1), 2)") is None  # a bracket closed too early
+    assert _top_level("''+f(1, 2)") == ("''+f(", ["1", "2"], ")")  # an empty string before the bracket
 
 
 def test_a_tuple_of_one_takes_its_comma_and_others_do_not() -> None:
@@ -299,6 +302,13 @@ def test_severities_are_written_only_where_they_differ_from_an_error() -> None:
     assert literal({"S": "FATAL", "V": "FATAL"}) == "postgres_error('22012', 'm', severity='FATAL')"
     assert literal({"S": "DEBUG"}) == "postgres_error('22012', 'm', severity='DEBUG')"
     assert literal({"V": "FATAL"}) == "postgres_error('22012', 'm', severity_en='FATAL')"
+    # What comes from the server is compared by value (these strings are made at run time, as asyncpg's are).
+    error = "".join(["ERR", "OR"])
+    assert literal({"S": error, "V": error}) == "postgres_error('22012', 'm')"
+    # A server speaking German names the severity in German, and in English besides.
+    assert literal({"S": "FEHLER", "V": "ERROR"}) == (
+        "postgres_error('22012', 'm', severity='FEHLER', severity_en='ERROR')"
+    )
 
 
 def test_a_session_whose_calls_never_ended_is_left_out_and_the_next_is_written() -> None:
@@ -313,3 +323,40 @@ def test_a_session_whose_calls_never_ended_is_left_out_and_the_next_is_written()
     code = render(recorder, "")
     assert code is not None and code.script == ["(new_session()", "    .expect('connect'))"]
     assert code.assertions == ["assert_connect()"]
+
+
+def test_an_array_of_rows_held_as_a_value_is_written_as_rows() -> None:
+    from bigfoot import Record
+
+    writer = Writer()
+    assert writer.answer("fetchval", [Record({"a": 1})]) == "[bigfoot.Record({'a': 1})]"
+    assert writer.answer("fetch", [Record({"a": 1})]) == "[{'a': 1}]"
+
+
+def test_a_class_outside_the_builtins_is_named_by_its_package() -> None:
+    import json
+
+    from bigfoot.plugins.asyncpg.codegen import class_name
+
+    writer = Writer()
+    assert class_name(writer, json.JSONDecodeError) == "json.JSONDecodeError" and writer.imports == {"import json"}
+    assert class_name(writer, KeyError) == "KeyError"
+
+
+def test_what_the_server_described_is_written_for_a_step_that_answered_only() -> None:
+    from bigfoot.plugins.asyncpg.codegen import render
+    from bigfoot.plugins.asyncpg.recording import Entry, Recorder
+
+    recorder = Recorder(None)  # type: ignore[arg-type]
+    answered, refused = Entry(1, "fetch", {"query": "SELECT 1"}), Entry(1, "fetch", {"query": "SELECT x"})
+    answered.returns, answered.options = [], {"status": "SELECT 0"}
+    refused.raises, refused.options = postgres_error("42703", 'column "x" does not exist'), {"status": "SELECT 0"}
+    for entry in (answered, refused):
+        entry.done = True
+    recorder.sessions = [[answered, refused]]
+    recorder.entries = [answered, refused]
+    code = render(recorder, "")
+    assert code is not None
+    steps = [line for line in code.script if line.lstrip().startswith(".expect(")]
+    assert steps[0] == "    .expect('fetch', returns=[], status='SELECT 0')"
+    assert "status=" not in "".join(code.script[2:])

@@ -378,3 +378,50 @@ def test_a_loop_whose_clock_cannot_be_replaced_gets_no_virtual_clock() -> None:
             return 0.0
 
     assert VirtualClock.of(FixedLoop()) is None  # type: ignore[arg-type]
+
+
+async def test_the_virtual_clock_starts_at_the_loops_time_and_wakes_each_sleeper_at_its_own_time() -> None:
+    from bigfoot.plugins.asyncpg.faults import VirtualClock
+
+    loop = asyncio.get_running_loop()
+    before = loop.time()
+    clock = VirtualClock.of(loop)
+    assert clock is not None and before <= loop.time() < before + 0.5  # installing it moves no time
+    started, real = loop.time(), time.monotonic()
+    woke: dict[float, float] = {}
+
+    async def sleeper(seconds: float) -> None:
+        await clock.sleep(seconds)
+        woke[seconds] = loop.time() - started
+
+    await asyncio.gather(sleeper(20.0), sleeper(10.0), sleeper(0.5))
+    assert 0.5 <= woke[0.5] < 10.0 and 10.0 <= woke[10.0] < 20.0 and 20.0 <= woke[20.0] < 25.0
+    assert time.monotonic() - real < 5.0  # each jump ahead followed the one before without waiting
+    assert clock.pending == [] and not clock.jump_scheduled
+
+
+async def test_a_logged_query_took_the_steps_delay_however_long(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    (
+        apg.new_session()
+        .expect("connect")
+        .expect("fetch", returns=[], delay=1e7)
+        .expect("fetch", returns=[])
+        .expect("close")
+    )
+    logged: list[Any] = []
+    with verifier.sandbox():
+        conn = await asyncpg.connect(command_timeout=1e8)
+        conn.add_query_logger(logged.append)
+        await conn.fetch("SELECT pg_sleep(1e7)")  # longer than the loop's clock has run
+        await conn.fetch("SELECT 1")
+        await conn.close()
+        with pytest.raises(asyncpg.InterfaceError):
+            await conn.fetch("SELECT 2")  # refused before anything is logged
+        await asyncio.sleep(0)
+    assert [(record.query, record.timeout, type(record.timeout)) for record in logged] == [
+        ("SELECT pg_sleep(1e7)", 1e8, float),
+        ("SELECT 1", 1e8, float),
+    ]
+    assert 1e7 <= logged[0].elapsed < 1e7 + 5
+    for interaction in verifier.interactions:
+        interaction.asserted = True
