@@ -111,6 +111,8 @@ def _wrong(mistake: str) -> Any:
             return good(cls, names[::-1], values)
         if mistake == "first name" and len(names) > 1:  # the values, and the last name's, still right
             return good(cls, ("renamed", *names[1:]), values)
+        if mistake == "an earlier first name" and len(names) > 1:  # names that sort before the right ones
+            return good(cls, ("", *names[1:]), values)
         if mistake == "hash" and len(values) > 1:  # equal values, but the row hashes unlike its values
             return good(cls, names, (_EqualToAll(), *values[1:]))
         if mistake == "an equal last value" and values and type(values[-1]) is int:  # 2.0 for 2: equal, same hash
@@ -123,7 +125,17 @@ def _wrong(mistake: str) -> Any:
 
 
 @pytest.mark.parametrize(
-    "mistake", ["class", "values", "names", "first name", "hash", "an equal last value", "one column short"]
+    "mistake",
+    [
+        "class",
+        "values",
+        "names",
+        "first name",
+        "an earlier first name",
+        "hash",
+        "an equal last value",
+        "one column short",
+    ],
 )
 def test_the_probe_refuses_a_build_path_that_gets_rows_wrong(mistake: str) -> None:
     assert not rows._works(_wrong(mistake))
@@ -222,6 +234,8 @@ def _change(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
         monkeypatch.delattr(protocol, "_create_record")
     elif change == "a larger row header":
         monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET + rows._WORD, rows._WORD))
+    elif change == "a smaller row header":
+        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET - rows._WORD, rows._WORD))
     elif change == "narrower item slots":
         monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET, rows._WORD // 2))
     elif change == "the hash cache elsewhere":
@@ -247,6 +261,7 @@ def _change(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
     [
         "no testing helper",
         "a larger row header",
+        "a smaller row header",
         "narrower item slots",
         "wider item slots",
         "the hash cache elsewhere",
@@ -274,9 +289,21 @@ class _LongerRecord(rows.Record):
         return super().__len__() + 1
 
 
-def test_the_probe_refuses_rows_whose_length_is_not_their_number_of_values(monkeypatch: pytest.MonkeyPatch) -> None:
+class _ShorterRecord(rows.Record):
+    """A row class whose rows (but empty ones) say they have one column less than they hold."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return max(super().__len__() - 1, 0)
+
+
+@pytest.mark.parametrize("row_class", [_LongerRecord, _ShorterRecord])
+def test_the_probe_refuses_rows_whose_length_is_not_their_number_of_values(
+    monkeypatch: pytest.MonkeyPatch, row_class: type
+) -> None:
     assert rows._works(rows._build)
-    monkeypatch.setattr(rows, "Record", _LongerRecord)  # values, names and hash all still right
+    monkeypatch.setattr(rows, "Record", row_class)  # values, names and hash all still right
     assert not rows._works(rows._build)
 
 
