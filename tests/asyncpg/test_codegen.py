@@ -261,6 +261,7 @@ def test_the_outermost_brackets_are_found_past_quoted_brackets_and_escaped_quote
     assert _top_level("[1, 2)") is None
     assert _top_level("f(1), 2)") is None  # a bracket closed too early
     assert _top_level("''+f(1, 2)") == ("''+f(", ["1", "2"], ")")  # an empty string before the bracket
+    assert _top_level("'x (y'+f(1, 2)") == ("'x (y'+f(", ["1", "2"], ")")  # a bracket quoted after other characters
 
 
 def test_a_tuple_of_one_takes_its_comma_and_others_do_not() -> None:
@@ -303,8 +304,7 @@ def test_severities_are_written_only_where_they_differ_from_an_error() -> None:
     assert literal({"S": "DEBUG"}) == "postgres_error('22012', 'm', severity='DEBUG')"
     assert literal({"V": "FATAL"}) == "postgres_error('22012', 'm', severity_en='FATAL')"
     # What comes from the server is compared by value (these strings are made at run time, as asyncpg's are).
-    error = "".join(["ERR", "OR"])
-    assert literal({"S": error, "V": error}) == "postgres_error('22012', 'm')"
+    assert literal({"S": "".join(["ERR", "OR"]), "V": "".join(["ERR", "OR"])}) == "postgres_error('22012', 'm')"
     # A server speaking German names the severity in German, and in English besides.
     assert literal({"S": "FEHLER", "V": "ERROR"}) == (
         "postgres_error('22012', 'm', severity='FEHLER', severity_en='ERROR')"
@@ -360,3 +360,17 @@ def test_what_the_server_described_is_written_for_a_step_that_answered_only() ->
     steps = [line for line in code.script if line.lstrip().startswith(".expect(")]
     assert steps[0] == "    .expect('fetch', returns=[], status='SELECT 0')"
     assert "status=" not in "".join(code.script[2:])
+
+
+def test_the_last_step_of_a_long_session_closes_the_script() -> None:
+    from bigfoot.plugins.asyncpg.codegen import render
+    from bigfoot.plugins.asyncpg.recording import Entry, Recorder
+
+    recorder = Recorder(None)  # type: ignore[arg-type]
+    entries = [Entry(1, "execute", {"query": "SELECT 1", "args": []}) for _ in range(300)]  # past 256: distinct ints
+    for entry in entries:
+        entry.done, entry.returns = True, "SELECT 1"
+    recorder.sessions, recorder.entries = [entries], entries
+    code = render(recorder, "")
+    assert code is not None and len(code.script) == 301
+    assert code.script[-1].endswith("'SELECT 1'))") and not code.script[-2].endswith("))")
