@@ -379,3 +379,67 @@ async def test_a_django_run_validates_through_the_environment(postgres: dict[str
     ), run.stderr
     without = run_module(tmp_path, DJANGO_TEST, {"BIGFOOT_VALIDATE": ""})
     assert without.returncode == 0, without.stderr
+
+
+def test_each_query_is_described_once_and_every_query_after_a_repeated_one_too(postgres: dict[str, str]) -> None:
+    from bigfoot.plugins.asyncpg.validation import run_in_thread
+
+    described = run_in_thread(dsn_of(postgres), ["SELECT 1 AS a", "SELECT 1 AS a", "SELECT $1::int AS b"])
+    assert {query: (d.parameters, d.columns) for query, d in described.items()} == {
+        "SELECT 1 AS a": (0, ("a",)),
+        "SELECT $1::int AS b": (1, ("b",)),
+    }
+
+
+async def test_each_comparison_with_what_the_server_described() -> None:
+    """The comparisons themselves, given what a server would describe (the tests above get it from PostgreSQL)."""
+    from bigfoot.plugins.asyncpg import postgres_error
+    from bigfoot.plugins.asyncpg.validation import MULTIPLE_COMMANDS, Described, checks_of, differences
+
+    verifier = StrictVerifier()
+    plugin = AsyncpgPlugin(verifier)
+    many = "SELECT " + ", ".join(f"${i}::int" for i in range(1, 301))
+    (
+        plugin.new_session()
+        .expect("connect")
+        .expect("fetch", returns=[{"a": 1}, {"a": 2}, {"b": 3}])
+        .expect("fetch", returns=[])
+        .expect("fetchval", raises=ValueError("not the server's"))
+        .expect("execute", returns="SELECT 1")
+    )
+    async with verifier.sandbox():
+        conn = await asyncpg.connect(host="db.invalid")
+        await conn.fetch("SELECT a FROM t")
+        await conn.fetch("SELECT 1; SELECT 2")
+        with pytest.raises(ValueError):
+            await conn.fetchval("SELECT nope")
+        await conn.execute(many, *range(300))
+    checks = {check.query: check for check in checks_of(plugin)}
+    at = {
+        item.method + str(index): f"(scripted at {item.step.location})"
+        for index, item in enumerate(verifier.interactions)
+    }
+
+    # A row whose keys an earlier row had is not reported again, and the rows after it are still compared.
+    assert differences(plugin, checks["SELECT a FROM t"], Described(0, ("a",))) == [
+        f"conn.fetch('SELECT a FROM t') {at['fetch1']}: scripted row 3 has key 'b' that the query does not return; "
+        "its columns: a",
+        f"conn.fetch('SELECT a FROM t') {at['fetch1']}: scripted row 3 lacks column 'a' that the query returns: a",
+    ]
+    # Only execute() without arguments may hold several statements: fetch() prepares its query.
+    several = Described(error=postgres_error("42601", MULTIPLE_COMMANDS))
+    assert differences(plugin, checks["SELECT 1; SELECT 2"], several) == [
+        f"conn.fetch('SELECT 1; SELECT 2') {at['fetch2']}: the server cannot prepare it: PostgresSyntaxError: "
+        f"{MULTIPLE_COMMANDS}"
+    ]
+    # A scripted error that is not the server's kind of error does not excuse a query the server refuses.
+    missing = Described(error=postgres_error("42703", 'column "nope" does not exist'))
+    assert differences(plugin, checks["SELECT nope"], missing) == [
+        f"conn.fetchval('SELECT nope') {at['fetchval3']}: the server cannot prepare it: UndefinedColumnError: "
+        'column "nope" does not exist'
+    ]
+    # Counts are compared by value (past 256 they are distinct objects), and no argument is plural.
+    assert differences(plugin, checks[many], Described(300)) == []
+    assert differences(plugin, checks[many], Described(0)) == [
+        f"conn.execute({many!r}) {at['execute4']}: the query takes 0 arguments, the call passed 300"
+    ]
