@@ -425,3 +425,26 @@ async def test_a_logged_query_took_the_steps_delay_however_long(verifier: Strict
     assert 1e7 <= logged[0].elapsed < 1e7 + 5
     for interaction in verifier.interactions:
         interaction.asserted = True
+
+
+async def test_the_virtual_clock_jumps_for_a_short_sleep_and_never_goes_back() -> None:
+    from bigfoot.plugins.asyncpg.faults import VirtualClock
+
+    loop = asyncio.get_running_loop()
+    clock = VirtualClock.of(loop)
+    assert clock is not None
+    await clock.sleep(0.5)  # under a second: still jumped to, not waited for
+    assert clock.offset > 0
+    before = clock.offset
+    loop.call_soon(time.sleep, 0.05)  # the loop is busy past the wake-up: nothing left to jump over
+    await clock.sleep(0.01)
+    assert clock.offset == before
+
+
+async def test_a_step_with_a_delay_of_zero_takes_no_time(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    apg.new_session().expect("connect").expect("fetchval", returns=1, delay=0)
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        assert await conn.fetchval("SELECT 1", timeout=0.001) == 1
+    for interaction in verifier.interactions:
+        interaction.asserted = True

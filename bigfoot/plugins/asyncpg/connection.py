@@ -587,11 +587,15 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             return  # closing twice is a no-op in asyncpg
         fields = given({"timeout": timeout})
         # asyncpg closes the connection even when close() fails, so state changes first.
+        self._end()
+        self._plugin.call(self._session, "close", fields)
+
+    def _end(self) -> None:
+        """Closed, however it closes (close(), terminate(), the server, its pool's terminate()): asyncpg's clean-up."""
         self._closed = True
         self._listeners.clear()
         self._closed_now()
         self._terminated()
-        self._plugin.call(self._session, "close", fields)
 
     def _closed_now(self) -> None:
         if self._on_close is not None:
@@ -600,10 +604,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
     def terminate(self) -> None:
         if self._closed:
             return
-        self._closed = True
-        self._listeners.clear()
-        self._closed_now()
-        self._terminated()
+        self._end()
         self._plugin.call(self._session, "terminate", {})
 
     def _released(self) -> None:

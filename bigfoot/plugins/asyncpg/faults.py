@@ -291,10 +291,7 @@ class ConnectionObservers:
     def _lost(self) -> None:
         """The server went away: closed for good, and asyncpg's clean-up calls the termination listeners."""
         connection: Any = self
-        connection._closed = True
-        connection._listeners.clear()
-        connection._closed_now()  # a pooled connection goes back to its pool, as asyncpg's does when it closes
-        self._terminated()
+        connection._end()  # a pooled connection goes back to its pool, as asyncpg's does when it closes
 
     def _terminated(self) -> None:
         """asyncpg's clean-up when a connection closes, however it closes."""

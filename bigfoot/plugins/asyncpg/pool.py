@@ -216,8 +216,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         for proxy in list(self._out):  # asyncpg terminates the checked-out connections too, without a step here
             con = proxy._con
             if con is not None and not con._closed:
-                con._closed = True
-                con._listeners.clear()
+                con._end()  # its termination listeners are called, as asyncpg's pool terminates each connection
             self._took_back(proxy)
 
     def _took_back(self, proxy: PoolConnectionProxy) -> None:

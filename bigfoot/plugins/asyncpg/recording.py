@@ -334,20 +334,14 @@ class RecordingConnection(Connection):
         if self._closed:
             return
         fields = given({"timeout": timeout})
-        self._closed = True
-        self._listeners.clear()
-        self._closed_now()  # a pooled connection goes back to its pool, as on the plain fake
-        self._terminated()  # the code's termination listeners, as on the plain fake
+        self._end()  # back to its pool, and the code's termination listeners, as on the plain fake
         entry = self._recorder.start(self._session, "close", fields)
         await self._recorder.run(entry, self._real.close(**fields))
 
     def terminate(self) -> None:
         if self._closed:
             return
-        self._closed = True
-        self._listeners.clear()
-        self._closed_now()
-        self._terminated()
+        self._end()
         entry = self._recorder.start(self._session, "terminate", {})
         self._real.terminate()
         self._recorder.end(entry)
@@ -496,8 +490,7 @@ class RecordingPool(Pool):
         for proxy in list(self._out):  # asyncpg terminated the checked-out connections too
             con = proxy._con
             if con is not None and not con._closed:
-                con._closed = True
-                con._listeners.clear()
+                con._end()  # its termination listeners are called, as asyncpg's pool terminates each connection
             self._took_back(proxy)
 
 

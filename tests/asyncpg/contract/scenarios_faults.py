@@ -244,3 +244,38 @@ async def resilience_examples(db: Database) -> None:
     finally:
         await admin.execute("DROP VIEW prices")
         await admin.close()
+
+
+@scenario(lambda apg: (apg.new_session().expect("acquire").expect("fetchval", returns=1),))
+async def pool_terminate_ends_the_connections_checked_out(db: Database) -> None:
+    # asyncpg's pool.terminate() terminates each connection, checked out or not: their termination listeners are
+    # called and their query loggers dropped, as when the code terminates a connection itself.
+    pool = await db.create_pool(min_size=1, max_size=1)
+    con = await pool.acquire()
+    ended: list[bool] = []
+    logged: list[str] = []
+    con.add_termination_listener(lambda connection: ended.append(True))
+    con.add_query_logger(lambda record: logged.append(record.query))
+    db.observe("value", await con.fetchval("SELECT 1"))
+    pool.terminate()
+    await asyncio.sleep(0.05)
+    db.observe("termination listeners", ended)
+    db.observe("logged", logged)
+    db.observe("closing", pool.is_closing())
+
+
+@scenario(lambda apg: (apg.new_session().expect("connect"),))
+async def a_query_of_the_wrong_type_ends_the_connection(db: Database) -> None:
+    # A query asyncpg cannot encode breaks the connection (see test_query_types.py). asyncpg logs that call, refuses
+    # the next one before logging it, and does not call the termination listeners: the connection was not cleaned up.
+    conn = await db.connect()
+    ended: list[bool] = []
+    logged: list[Any] = []
+    conn.add_termination_listener(lambda connection: ended.append(connection is conn))
+    conn.add_query_logger(lambda record: logged.append(record.query))
+    await db.attempt("bytes", conn.execute(b"SELECT 1"))  # type: ignore[arg-type]
+    db.observe("closed", conn.is_closed())
+    await db.attempt("after", conn.fetchval("SELECT 1"))
+    await asyncio.sleep(0.05)
+    db.observe("termination listeners", ended)
+    db.observe("logged", logged)
