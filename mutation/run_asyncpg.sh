@@ -24,6 +24,8 @@ with open("mutation/asyncpg.toml", "rb") as f:
 tests = cfg["bigfoot-asyncpg"]["tests"]
 if module not in tests:
     sys.exit(f"no tests listed for {module!r} in mutation/asyncpg.toml [bigfoot-asyncpg.tests]; known: {', '.join(tests)}")
+# A module with a faster first pass runs it here; mutation/rerun_survivors.sh then runs its survivors on all its tests.
+tests = {**tests, **cfg["bigfoot-asyncpg"].get("first-pass", {})}
 base = cfg["cosmic-ray"]
 # JSON strings and lists are valid TOML values for what is written here.
 lines = [

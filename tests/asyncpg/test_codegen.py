@@ -374,3 +374,18 @@ def test_the_last_step_of_a_long_session_closes_the_script() -> None:
     code = render(recorder, "")
     assert code is not None and len(code.script) == 301
     assert code.script[-1].endswith("'SELECT 1'))") and not code.script[-2].endswith("))")
+
+
+def test_the_recorder_writes_only_calls_that_ended_and_forgets_a_dropped_one_in_its_own_session() -> None:
+    from bigfoot.plugins.asyncpg.codegen import render
+    from bigfoot.plugins.asyncpg.recording import Recorder
+
+    recorder = Recorder(None)  # type: ignore[arg-type]
+    first, second = recorder.new_session(), recorder.new_session()
+    connect = recorder.start(first, "connect", {})
+    assert render(recorder, "") is None  # a call still running when the code is written is not part of it
+    recorder.end(connect)
+    other = recorder.start(second, "connect", {})
+    refused = recorder.start(second, "fetchval", {"query": "SELECT 1", "args": []})
+    recorder.drop(refused)  # refused before the server answered: never a step
+    assert recorder.sessions == [[connect], [other]] and recorder.entries == [connect, other]
