@@ -332,3 +332,40 @@ def test_sources_exist_only_for_step_names(apg: AsyncpgPlugin) -> None:
     with pytest.raises(KeyError):
         apg.source("nonsense")
     assert apg.called_name("fetch") == "conn.fetch" and apg.called_name("acquire") == "pool.acquire"
+
+
+ASSERTION_HELPERS = sorted(name for name in dir(AsyncpgPlugin) if name.startswith("assert_"))
+
+
+@pytest.mark.parametrize("name", ASSERTION_HELPERS)
+def test_every_assertion_helper_takes_keywords_only_and_hides_its_frames(apg: AsyncpgPlugin, name: str) -> None:
+    from tests.asyncpg.frames import hidden_bigfoot_modules
+
+    helper = getattr(apg, name)
+    with pytest.raises(TypeError):
+        helper("SELECT 1")  # a field given by position would be a guess at its name
+    with pytest.raises(AssertionError) as caught:
+        helper()  # nothing happened: the assertion fails, reported without bigfoot's frames
+    assert "bigfoot.plugins.asyncpg.plugin" in hidden_bigfoot_modules(caught.value)
+
+
+async def test_listener_assertions_keep_fields_that_equal_anything(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    from unittest.mock import ANY
+
+    apg.new_session().expect("connect").expect("add_listener").expect("remove_listener")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.add_listener("jobs", print)
+        await conn.remove_listener("jobs", print)
+    apg.assert_connect()
+    apg.assert_add_listener(channel=ANY, callback=ANY)
+    apg.assert_remove_listener(channel=ANY, callback=ANY)  # ANY is a value given, not a field left out
+
+
+async def test_notify_and_postgres_error_take_their_options_by_keyword(apg: AsyncpgPlugin) -> None:
+    with pytest.raises(TypeError):
+        await apg.notify("jobs", "payload", 1234)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        apg.postgres_error("23505", "duplicate key", "a detail")  # type: ignore[misc]
