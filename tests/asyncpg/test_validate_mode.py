@@ -402,7 +402,10 @@ async def test_each_comparison_with_what_the_server_described() -> None:
     (
         plugin.new_session()
         .expect("connect")
-        .expect("fetch", returns=[{"a": 1}, {"a": 2}, {"b": 3}])
+        .expect(
+            "fetch",
+            returns=[{"a": 1}, {"a": 2}, {"b": 3}, {"a": 4, "c": 5, "d": 6}, {"b": 7, "a": 8}, {"a": 9, "b": 0}],
+        )
         .expect("fetch", returns=[])
         .expect("fetchval", raises=ValueError("not the server's"))
         .expect("execute", returns="SELECT 1")
@@ -421,10 +424,21 @@ async def test_each_comparison_with_what_the_server_described() -> None:
     }
 
     # A row whose keys an earlier row had is not reported again, and the rows after it are still compared.
+    call = f"conn.fetch('SELECT a FROM t') {at['fetch1']}"
     assert differences(plugin, checks["SELECT a FROM t"], Described(0, ("a",))) == [
-        f"conn.fetch('SELECT a FROM t') {at['fetch1']}: scripted row 3 has key 'b' that the query does not return; "
-        "its columns: a",
-        f"conn.fetch('SELECT a FROM t') {at['fetch1']}: scripted row 3 lacks column 'a' that the query returns: a",
+        f"{call}: scripted row 3 has key 'b' that the query does not return; its columns: a",
+        f"{call}: scripted row 3 lacks column 'a' that the query returns: a",
+        f"{call}: scripted row 4 has keys 'c', 'd' that the query does not return; its columns: a",
+        f"{call}: scripted row 5 has key 'b' that the query does not return; its columns: a",
+        f"{call}: scripted row 6 has key 'b' that the query does not return; its columns: a",
+    ]
+    assert differences(plugin, checks["SELECT a FROM t"], Described(2, ("b", "a"))) == [
+        f"{call}: the query takes 2 arguments, the call passed 0",  # no word of execute(): this is fetch()
+        f"{call}: scripted row 1 lacks column 'b' that the query returns: b",
+        f"{call}: scripted row 3 lacks column 'a' that the query returns: a",
+        f"{call}: scripted row 4 has keys 'c', 'd' that the query does not return; its columns: b, a",
+        f"{call}: scripted row 4 lacks column 'b' that the query returns: b",
+        f"{call}: scripted row 6 has the columns in another order: a, b; the query's: b, a",
     ]
     # Only execute() without arguments may hold several statements: fetch() prepares its query.
     several = Described(error=postgres_error("42601", MULTIPLE_COMMANDS))
