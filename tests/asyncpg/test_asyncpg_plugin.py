@@ -369,3 +369,53 @@ async def test_notify_and_postgres_error_take_their_options_by_keyword(apg: Asyn
         await apg.notify("jobs", "payload", 1234)  # type: ignore[misc]
     with pytest.raises(TypeError):
         apg.postgres_error("23505", "duplicate key", "a detail")  # type: ignore[misc]
+
+
+async def test_notify_reaches_the_open_listeners_past_closed_ones(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    # The plugin keeps its listening connections in a set: with many closed ones, the open one is rarely the first.
+    apg.new_session().expect("connect").expect("add_listener")
+    for _ in range(30):
+        apg.new_session().expect("connect").expect("add_listener").expect("terminate")
+    received: list[str] = []
+    with verifier.sandbox():
+        connections = [await asyncpg.connect() for _ in range(31)]
+        for conn in connections:
+            await conn.add_listener("jobs", lambda *args: received.append(args[3]))
+        for conn in connections[1:]:
+            conn.terminate()
+        assert await apg.notify("jobs", "job 1") == 1
+    assert received == ["job 1"]
+    for interaction in verifier.interactions:
+        interaction.asserted = True
+
+
+def test_postgres_error_refuses_a_sqlstate_longer_than_five_characters(apg: AsyncpgPlugin) -> None:
+    with pytest.raises(ValueError, match="five-character SQLSTATE"):
+        apg.postgres_error("235050", "duplicate key")
+
+
+async def test_query_assertions_keep_fields_that_equal_anything(verifier: StrictVerifier, apg: AsyncpgPlugin) -> None:
+    from unittest.mock import ANY
+
+    apg.new_session().expect("connect").expect("fetch", returns=[]).expect("executemany")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.fetch("SELECT $1::int", 1)
+        await conn.executemany("INSERT INTO t VALUES ($1)", [(1,)])
+    apg.assert_connect()
+    apg.assert_fetch(query=ANY, args=ANY)  # ANY is a value given, not a field left out
+    apg.assert_executemany(command=ANY, args=ANY)
+
+
+async def test_a_notice_for_a_connection_given_back_to_its_pool_reaches_nobody(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    apg.new_session().expect("acquire").expect("release")
+    with verifier.sandbox():
+        pool = await asyncpg.create_pool(min_size=0)
+        conn = await pool.acquire()
+        conn.add_log_listener(lambda *args: None)
+        await pool.release(conn)
+        assert await apg.notice("vacuum done", connection=conn) == 0
+    for interaction in verifier.interactions:
+        interaction.asserted = True
