@@ -419,3 +419,29 @@ async def test_a_notice_for_a_connection_given_back_to_its_pool_reaches_nobody(
         assert await apg.notice("vacuum done", connection=conn) == 0
     for interaction in verifier.interactions:
         interaction.asserted = True
+
+
+def test_postgres_error_names_its_severity_in_english_too_and_hides_its_frames(apg: AsyncpgPlugin) -> None:
+    from tests.asyncpg.frames import hidden_bigfoot_modules
+
+    assert apg.postgres_error("22012", "division by zero").severity_en == "ERROR"
+    german = apg.postgres_error("22012", "Division durch Null", severity="FEHLER", severity_en="ERROR")
+    assert (german.severity, german.severity_en) == ("FEHLER", "ERROR")
+    with pytest.raises(ValueError) as caught:
+        apg.postgres_error("2301", "too short")
+    assert "bigfoot.plugins.asyncpg.plugin" in hidden_bigfoot_modules(caught.value)
+
+
+async def test_prepare_assertion_keeps_a_query_that_equals_anything_and_notice_takes_options_by_keyword(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    from unittest.mock import ANY
+
+    apg.new_session().expect("connect").expect("prepare")
+    with verifier.sandbox():
+        conn = await asyncpg.connect()
+        await conn.prepare("SELECT 1")
+    with pytest.raises(TypeError):
+        await apg.notice("vacuum done", "WARNING")  # type: ignore[misc]
+    apg.assert_connect()
+    apg.assert_prepare(query=ANY)
