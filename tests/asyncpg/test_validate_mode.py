@@ -441,19 +441,43 @@ async def test_each_comparison_with_what_the_server_described() -> None:
         f"{call}: scripted row 6 has the columns in another order: a, b; the query's: b, a",
     ]
     # Only execute() without arguments may hold several statements: fetch() prepares its query.
-    several = Described(error=postgres_error("42601", MULTIPLE_COMMANDS))
+    several = postgres_error("42601", MULTIPLE_COMMANDS)
     assert differences(plugin, checks["SELECT 1; SELECT 2"], several) == [
         f"conn.fetch('SELECT 1; SELECT 2') {at['fetch2']}: the server cannot prepare it: PostgresSyntaxError: "
         f"{MULTIPLE_COMMANDS}"
     ]
     # A scripted error that is not the server's kind of error does not excuse a query the server refuses.
-    missing = Described(error=postgres_error("42703", 'column "nope" does not exist'))
+    missing = postgres_error("42703", 'column "nope" does not exist')
     assert differences(plugin, checks["SELECT nope"], missing) == [
         f"conn.fetchval('SELECT nope') {at['fetchval3']}: the server cannot prepare it: UndefinedColumnError: "
         'column "nope" does not exist'
     ]
     # Counts are compared by value (past 256 they are distinct objects), and no argument is plural.
-    assert differences(plugin, checks[many], Described(300)) == []
-    assert differences(plugin, checks[many], Described(0)) == [
+    assert differences(plugin, checks[many], Described(300, ())) == []
+    assert differences(plugin, checks[many], Described(0, ())) == [
         f"conn.execute({many!r}) {at['execute4']}: the query takes 0 arguments, the call passed 300"
     ]
+
+
+def test_only_this_plugins_calls_are_checked() -> None:
+    from collections.abc import Callable, Mapping
+    from types import FunctionType
+    from typing import ClassVar
+
+    from bigfoot import BasePlugin, StepSpec
+    from bigfoot.plugins.asyncpg.validation import checks_of
+
+    class OtherDatabase(BasePlugin):
+        """Another plugin whose calls are named as asyncpg's query methods."""
+
+        hint_name: ClassVar[str] = "other_mock"
+        step_specs: ClassVar[Mapping[str, StepSpec]] = {"fetch": StepSpec("fetch", list, "rows", "[]")}
+
+        @classmethod
+        def intercepts(cls) -> Mapping[FunctionType, Callable[[Any, Any], Any]]:
+            return {}
+
+    verifier = StrictVerifier()
+    plugin = AsyncpgPlugin(verifier)
+    OtherDatabase(verifier).record("fetch", {"query": "SELECT * FROM elsewhere"})
+    assert len(verifier.interactions) == 1 and checks_of(plugin) == []

@@ -105,19 +105,19 @@ def checks_of(plugin: AsyncpgPlugin) -> list[Check]:
 
 
 class Described:
-    """What the server said of one query: its parameter count and result columns, or the error it raised."""
+    """What the server said of a query it could prepare: its parameter count and result columns."""
 
-    __slots__ = ("parameters", "columns", "error")
+    __slots__ = ("parameters", "columns")
 
-    def __init__(self, parameters: int = 0, columns: tuple[str, ...] = (), error: BaseException | None = None) -> None:
+    def __init__(self, parameters: int, columns: tuple[str, ...]) -> None:
         self.parameters = parameters
         self.columns = columns
-        self.error = error
 
 
-async def describe_all(target: str, queries: Iterable[str]) -> dict[str, Described]:
-    """Prepare each query once on one connection to ``target``; nothing is executed."""
-    described: dict[str, Described] = {}
+async def describe_all(target: str, queries: Iterable[str]) -> dict[str, Described | asyncpg.PostgresError]:
+    """Prepare each query once on one connection to ``target``, keeping its description or the server's error;
+    nothing is executed."""
+    described: dict[str, Described | asyncpg.PostgresError] = {}
     con = await asyncpg.connect(target, **CONNECT_OPTIONS)
     try:
         for query in queries:
@@ -126,7 +126,7 @@ async def describe_all(target: str, queries: Iterable[str]) -> dict[str, Describ
             try:
                 statement = await con.prepare(query)
             except asyncpg.PostgresError as exc:
-                described[query] = Described(error=exc)
+                described[query] = exc
                 continue
             columns = tuple(attribute.name for attribute in statement.get_attributes())
             described[query] = Described(len(statement.get_parameters()), columns)
@@ -135,7 +135,7 @@ async def describe_all(target: str, queries: Iterable[str]) -> dict[str, Describ
     return described
 
 
-def run_in_thread(target: str, queries: list[str]) -> dict[str, Described]:
+def run_in_thread(target: str, queries: list[str]) -> dict[str, Described | asyncpg.PostgresError]:
     """``describe_all`` on an event loop of its own (a runner may ask from inside its loop), outside any sandbox."""
     outcome: list[Any] = []
 
@@ -149,10 +149,10 @@ def run_in_thread(target: str, queries: list[str]) -> dict[str, Described]:
     thread = threading.Thread(target=run, name="bigfoot-validate")
     thread.start()
     thread.join()
-    result = outcome[0]
+    (result,) = outcome
     if isinstance(result, BaseException):
         raise result
-    described: dict[str, Described] = result
+    described: dict[str, Described | asyncpg.PostgresError] = result
     return described
 
 
@@ -171,13 +171,13 @@ def validate(plugin: AsyncpgPlugin, target: str) -> list[str]:
     return problems
 
 
-def differences(plugin: AsyncpgPlugin, check: Check, described: Described) -> list[str]:
+def differences(plugin: AsyncpgPlugin, check: Check, described: Described | asyncpg.PostgresError) -> list[str]:
     """What differs for one call: the prepare error, or the argument counts, the rows and ``fetchval``'s column."""
     step = check.step
     where = f"scripted at {step.location}" if step is not None else "no scripted step"
     call = f"{plugin.called_name(check.method)}({check.query!r}) ({where})"
-    error = described.error
-    if error is not None:
+    if isinstance(described, asyncpg.PostgresError):
+        error = described
         if check.simple and _several_commands(error):
             return []  # the simple protocol's several statements: parsed whole, nothing more to check
         if _scripted(step, error):
@@ -194,7 +194,7 @@ def differences(plugin: AsyncpgPlugin, check: Check, described: Described) -> li
     if step is not None and check.method in ROW_METHODS:
         found += _row_differences(call, step, described.columns)
     column = check.interaction.fields.get("column")
-    if check.method == "fetchval" and isinstance(column, str) and column not in described.columns:
+    if isinstance(column, str) and column not in described.columns:  # only fetchval() has a column
         found.append(
             f"{call}: column={column!r} is not a column of the query; its columns: {_names(described.columns)}"
         )
@@ -244,7 +244,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _several_commands(error: BaseException) -> bool:
-    return getattr(error, "sqlstate", None) == "42601" and MULTIPLE_COMMANDS in str(error)
+    return MULTIPLE_COMMANDS in str(error)  # a syntax error (42601) with these words only
 
 
 def _scripted(step: Step | None, error: BaseException) -> bool:
