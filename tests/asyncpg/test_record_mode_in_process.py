@@ -209,3 +209,13 @@ async def test_edges_of_the_recording_layer(postgres: dict[str, str]) -> None:
     for line in ("assert_terminate()", "assert_release()", "assert_close_pool()", ".expect('fetchval', returns=1)"):
         assert line in text, line
     assert text.count("assert_close()") == 0 or text.count("assert_close()") == 1
+
+
+def test_record_modes_connection_has_the_fakes_signatures() -> None:
+    import inspect
+
+    from bigfoot.plugins.asyncpg.connection import Connection
+    from bigfoot.plugins.asyncpg.recording import RecordingConnection
+
+    for name in ("close", "terminate"):
+        assert inspect.signature(getattr(RecordingConnection, name)) == inspect.signature(getattr(Connection, name))

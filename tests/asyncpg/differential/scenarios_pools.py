@@ -297,6 +297,10 @@ async def pool_terminated_connection_while_checked_out(db: Database) -> None:
 async def pool_terminate_with_a_checkout(db: Database) -> None:
     pool = await db.create_pool(min_size=1, max_size=2)
     con = await pool.acquire()
+    ended: list[bool] = []
+    con.add_termination_listener(lambda connection: ended.append(True))
     pool.terminate()
     db.observe("sizes", (pool.get_size(), pool.get_idle_size()))
+    await asyncio.sleep(0.01)  # listeners run on a later turn of the loop
+    db.observe("termination listeners", ended)
     await db.attempt_call("the checkout", lambda: con.fetchval("SELECT 1"))
