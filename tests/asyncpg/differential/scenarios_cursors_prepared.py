@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 
 from .harness import Database, scenario
@@ -276,3 +278,24 @@ async def prepared_description_of_other_types(db: Database) -> None:
     db.observe("attributes", [(a.name, a.type.name, a.type.kind) for a in statement.get_attributes()])
     await db.attempt("fetchrow", statement.fetchrow("high", [1, 2]))
     await conn.close()
+
+
+@scenario("cursors_prepared")
+async def statements_and_cursors_of_a_second_and_third_connection(db: Database) -> None:
+    # Record mode keeps what the server described per connection: a later connection's statement types and failing
+    # cursor must land on its own steps, not on the first connection's.
+    first, second, third = await db.connect(), await db.connect(), await db.connect()
+    db.observe("first", await first.fetchval("SELECT 1"))
+    statement = await third.prepare("SELECT $1::int AS n, 'x'::text AS label")
+    db.observe("parameters", [parameter.name for parameter in statement.get_parameters()])
+    db.observe("attributes", [(attribute.name, attribute.type.name) for attribute in statement.get_attributes()])
+    transaction = second.transaction()
+    await transaction.start()
+
+    async def read() -> list[Any]:
+        return [row["n"] async for row in second.cursor("SELECT 10 / (3 - g) AS n FROM generate_series(1, 5) g")]
+
+    await db.attempt("cursor", read())
+    await transaction.rollback()
+    for conn in (first, second, third):
+        await conn.close()
