@@ -120,6 +120,13 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self._record_class: type = rows.Record  # connect()'s record_class=; rows.Record is asyncpg's default
         self._observer_state = None
 
+    def _use_settings(self, settings: tuple[int, int, float | None]) -> None:
+        """connect()'s settings the fake reads (see interception.connection_settings); a pool's connections get
+        create_pool()'s."""
+        self._cache_size, self._max_cacheable, command_timeout = settings
+        if command_timeout is not None:
+            self._observers.command_timeout = command_timeout
+
     # -- the one path of every call ----------------------------------------------------------------------------
 
     def _check_usable(self) -> None:

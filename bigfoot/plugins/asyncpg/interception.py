@@ -39,12 +39,14 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
 
         return await recording.connect(plugin, call)
     connection = plugin.open_connection(call.fields())
-    connection._cache_size = call.value("statement_cache_size")
-    connection._max_cacheable = call.value("max_cacheable_statement_size")
-    command_timeout = call.value("command_timeout")
-    if command_timeout is not None:
-        connection._observers.command_timeout = command_timeout
+    connection._use_settings(connection_settings(call.value))
     return connection
+
+
+def connection_settings(value: Callable[[str], Any]) -> tuple[int, int, float | None]:
+    """The connect() arguments a fake connection reads, from ``value(name)``: the statement cache's size, the largest
+    statement it keeps, and command_timeout."""
+    return value("statement_cache_size"), value("max_cacheable_statement_size"), value("command_timeout")
 
 
 def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
@@ -66,16 +68,10 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
         setup=value("setup"),
     )
     if plugin.recording is None:
-        # Like asyncpg's pool, the fake keeps the keywords its connections get; each checkout reads command_timeout
-        # and the statement cache settings (connect()'s defaults where create_pool() was not given them).
+        # Like asyncpg's pool, the fake keeps what its connections get from create_pool()'s connect keywords
+        # (connect()'s defaults where it was not given them); each checkout hands it on.
         connect_kwargs = value("connect_kwargs")
-        pool._connect_kwargs = {
-            "command_timeout": call.fields().get("command_timeout"),
-            "statement_cache_size": connect_kwargs.get("statement_cache_size", CONNECT["statement_cache_size"].default),
-            "max_cacheable_statement_size": connect_kwargs.get(
-                "max_cacheable_statement_size", CONNECT["max_cacheable_statement_size"].default
-            ),
-        }
+        pool._connection_settings = connection_settings(lambda name: connect_kwargs.get(name, CONNECT[name].default))
         # asyncpg parses the connection arguments when the pool connects (init_size connections, then checkouts).
         # The pool keeps the call itself, whose repr masks the password it may hold.
         pool._check_connect = functools.partial(check_pool_connect_arguments, call)

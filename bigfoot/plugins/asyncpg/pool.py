@@ -141,6 +141,7 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         "_out",
         "_connections",
         "_check_connect",
+        "_connection_settings",
     )
 
     def __init__(
@@ -167,6 +168,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self._out: set[PoolConnectionProxy] = set()  # checked out, for terminate()
         self._connections = PoolConnections()  # the physical connections asyncpg would have open
         self._check_connect: Callable[[], None] | None = None  # asyncpg's parsing of the connection arguments
+        # What its connections take from create_pool() (interception.connection_settings); None: connect()'s defaults.
+        self._connection_settings: tuple[int, int, float | None] | None = None
 
     # -- life of the pool --------------------------------------------------------------------------------------
 
@@ -304,12 +307,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         session = plugin.take_session("acquire", fields)
         con = Connection(plugin, session)
         con._record_class = rows.row_class(record_class)
-        settings = getattr(self, "_connect_kwargs", None)
-        if settings is not None:  # a pool made by asyncpg.create_pool(): its connections take its settings
-            con._cache_size = settings["statement_cache_size"]
-            con._max_cacheable = settings["max_cacheable_statement_size"]
-            if settings["command_timeout"] is not None:
-                con._observers.command_timeout = settings["command_timeout"]
+        if self._connection_settings is not None:
+            con._use_settings(self._connection_settings)
         plugin.call(session, "acquire", fields)
         if self._connections.take(con) and self._init is not None:  # init= runs once per physical connection
             try:
