@@ -68,7 +68,11 @@ class InterceptedCall:
         """The arguments passed, in parameter order: ``*args`` as a list (when not empty), ``**kwargs`` spread."""
         patch = self.patch
         passed = self.passed
-        fields: dict[str, Any] = {}
+        fields: dict[str, Any]
+        if patch.plain:  # no *args or **kwargs: ``passed`` is already in parameter order
+            fields = {name: value for name, value in passed.items() if value is not NOT_GIVEN}
+            return seal(fields)
+        fields = {}
         for name in patch.defaults:
             value = passed[name]
             if value is NOT_GIVEN:
@@ -153,6 +157,8 @@ class FunctionPatch:
         kinds = {name: param.kind for name, param in self.signature.parameters.items()}
         self.spread = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_KEYWORD}
         self.listed = {name for name, kind in kinds.items() if kind is inspect.Parameter.VAR_POSITIONAL}
+        self.plain = not (self.spread or self.listed)
+        """Whether every parameter is named (no ``*args``, no ``**kwargs``)."""
         replacement = self._build(inspect.iscoroutinefunction(func))
         self._replacement = (replacement.__code__, replacement.__defaults__, replacement.__kwdefaults__)
 

@@ -149,7 +149,8 @@ def register_plugin(
     ``plugin`` is a ``BasePlugin`` subclass, or ``"module:Class"`` to import it on first use (then give
     ``hint_name``, and ``requires``, the library's import name, so that bigfoot can tell whether it is installed).
     ``secret_fields`` names recorded fields that are always masked in output; ``mask_text`` hides secrets written
-    inside a text value (a connection string, say). Registering the same plugin again returns its registration.
+    inside a text value (a connection string, say), and in the repr of any other value but a number (an int, float
+    or bool holds a secret only in a secret field). Registering the same plugin again returns its registration.
     """
     from ._patching import depth
 
@@ -193,6 +194,9 @@ def unregister_plugin(hint_name: str) -> None:
 
 def _refresh() -> None:
     global _secret_fields, _maskers
+    from ._secrets import forget_clean
+
+    forget_clean()
     _secret_fields = frozenset().union(*(r.secret_fields for r in _registrations.values()))
     _maskers = tuple(r._mask_text for r in _registrations.values() if r._mask_text is not None)
 

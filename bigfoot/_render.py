@@ -18,6 +18,7 @@ __tracebackhide__ = True  # and pytest too
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from types import CodeType
 
 MASK_NOTE = "(Masked secrets show as '***': put the real value or unittest.mock.ANY there.)"
 """Said after a paste-ready line that shows a masked secret."""
@@ -49,6 +50,14 @@ def masked_note(fields: Iterable[Mapping[str, Any]], note: str = MASK_NOTE) -> s
 def call_args(fields: Mapping[str, Any]) -> str:
     """``a=1, b='x'`` for a mapping of fields."""
     return ", ".join(f"{name}={show(name, value)}" for name, value in fields.items())
+
+
+def line_at(code: CodeType, offset: int) -> int:
+    """The source line of the instruction at bytecode ``offset`` in ``code`` (what a frame's ``f_lineno`` gives)."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end and line is not None:
+            return line
+    return code.co_firstlineno
 
 
 def location(filename: str, lineno: int) -> str:

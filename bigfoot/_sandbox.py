@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _guard, _patching
 from ._frames import exceptions_in
-from ._render import location
+from ._render import line_at, location
 from .errors import InvalidStateError, UnmockedInteractionError
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
@@ -87,16 +87,16 @@ class Sandbox:
     Entering gives the verifier. A sandbox is entered once; ask ``verifier.sandbox()`` for another.
     """
 
-    __slots__ = ("verifier", "_token", "_state", "_file", "_line", "_opener")
+    __slots__ = ("verifier", "_token", "_state", "_code", "_offset", "_opener")
 
     def __init__(self, verifier: StrictVerifier, frame: FrameType | None) -> None:
         self.verifier = verifier
         """The verifier whose plugins answer the calls made inside the sandbox; entering returns it."""
         self._token: Token[Sandbox | None] | None = None
         self._state = _NEW
-        # Only the file and line are kept; the text is made if a message needs it.
-        self._file = frame.f_code.co_filename if frame is not None else "?"
-        self._line = frame.f_lineno if frame is not None else 0
+        # Only the code and the bytecode offset are kept; the place in words is made if a message needs it.
+        self._code = frame.f_code if frame is not None else None
+        self._offset = frame.f_lasti if frame is not None else 0
         self._opener = id(frame)  # which frame opened it: see _left_by_its_opener
 
     @property
@@ -107,7 +107,8 @@ class Sandbox:
     @property
     def opened_at(self) -> str:
         """``file:line`` of the code that opened the sandbox."""
-        return location(self._file, self._line)
+        code = self._code
+        return "?:0" if code is None else location(code.co_filename, line_at(code, self._offset))
 
     def __enter__(self) -> StrictVerifier:
         if self._state != _NEW:

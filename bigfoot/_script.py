@@ -8,14 +8,14 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ._notgiven import NOT_GIVEN
-from ._render import location
+from ._render import line_at, location
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from types import FrameType
+    from types import CodeType, FrameType
 
     from typing_extensions import Self
 
@@ -103,8 +103,8 @@ class Step:
         "required",
         "session",
         "position",
-        "filename",
-        "lineno",
+        "_code",
+        "_offset",
         "delay",
         "options",
     )
@@ -117,8 +117,8 @@ class Step:
         required: bool,
         session: int,
         position: int,
-        filename: str,
-        lineno: int,
+        code: CodeType,
+        offset: int,
         delay: float | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> None:
@@ -134,14 +134,24 @@ class Step:
         """The number of the session the step belongs to (``session #1``)."""
         self.position = position
         """The step's place in its session, counting from 1."""
-        self.filename = filename
-        """The file of the ``expect()`` call that scripted the step."""
-        self.lineno = lineno
-        """The line of the ``expect()`` call that scripted the step."""
+        # Where the step was scripted: the code and the bytecode offset of the expect() call. Its line is worked out
+        # only when a message shows it: a frame's f_lineno costs several times more than its f_lasti.
+        self._code = code
+        self._offset = offset
         self.delay = delay
         """How long the call takes, in seconds, for plugins whose calls take time (None: no time)."""
         self.options: Mapping[str, Any] = options or _NO_OPTIONS
         """The step's own options, as its plugin's ``StepSpec.options`` converted them (empty: none given)."""
+
+    @property
+    def filename(self) -> str:
+        """The file of the ``expect()`` call that scripted the step."""
+        return self._code.co_filename
+
+    @property
+    def lineno(self) -> int:
+        """The line of the ``expect()`` call that scripted the step."""
+        return line_at(self._code, self._offset)
 
     @property
     def location(self) -> str:
@@ -354,8 +364,8 @@ class SessionHandle:
                     required,
                     session.number,
                     len(steps) + 1,
-                    frame.f_code.co_filename,
-                    frame.f_lineno,
+                    frame.f_code,
+                    frame.f_lasti,
                     delay,
                     options,
                 )

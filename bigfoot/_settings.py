@@ -77,6 +77,10 @@ class Settings:
         return f"bigfoot.settings({given})"
 
 
+DEFAULTS = Settings({})
+"""The settings of a verifier no runner has set any for: every default. Settings are never changed once made."""
+
+
 def settings(**given: Any) -> Settings:
     """Some of bigfoot's settings, for a test or a class; each value is checked now.
 

@@ -85,7 +85,7 @@ class StrictVerifier:
         self.hint_owner = "bigfoot"
         """How hints name the plugin's owner: ``bigfoot`` (``bigfoot.asyncpg_mock.``) or ``self`` under the mixin."""
         self._guard = _guard.OFF  # see bigfoot._guard: the runners start it when a test starts
-        self.settings = _settings.Settings({})
+        self.settings = _settings.DEFAULTS
         """What this test relaxes or tightens (``bigfoot.settings``); the runners set it from the test's levels."""
         self.record_target: str | None = None
         """Set in record mode (see ``bigfoot._recording``): plugins reach this real server, nothing is enforced."""

@@ -11,6 +11,7 @@ import pytest
 import bigfoot
 from bigfoot import BasePlugin, InvalidStateError, StepSpec, StrictVerifier, UnassertedInteractionsError, _registry
 from bigfoot._render import call_args, mask_text
+from bigfoot._secrets import Secret, seal_value
 
 from .subprocess_plugin import REGISTRATION, SubprocessPlugin
 
@@ -188,3 +189,24 @@ def test_mask_text_of_every_plugin_is_applied(cleanup: Callable[[str], None]) ->
     assert REGISTRATION.mask_text("sesame") == "sesame"
     bigfoot.unregister_plugin("echo_mock")
     assert mask_text("open sesame") == "open sesame"
+
+
+def test_a_text_found_clean_is_searched_again_once_a_plugin_masks_more(cleanup: Callable[[str], None]) -> None:
+    cleanup("echo_mock")
+    assert seal_value("text", "open sesame") == "open sesame"  # clean now, and remembered as clean
+    assert type(seal_value("text", "open sesame")) is str
+    bigfoot.register_plugin(EchoPlugin, mask_text=lambda text: text.replace("sesame", "***"))
+    sealed = seal_value("text", "open sesame")
+    assert type(sealed) is Secret and sealed == "open sesame" and repr(sealed) == "<masked 'open ***'>"
+    bigfoot.unregister_plugin("echo_mock")
+    assert type(seal_value("text", "open sesame")) is str
+
+
+def test_numbers_are_not_text_and_hold_a_secret_only_in_a_secret_field(cleanup: Callable[[str], None]) -> None:
+    cleanup("echo_mock")
+    bigfoot.register_plugin(EchoPlugin, secret_fields={"pin"}, mask_text=lambda text: text.replace("1234", "***"))
+    assert [type(seal_value("port", value)) for value in (1234, 12.34, True)] == [int, float, bool]
+    sealed = seal_value("pin", 1234)
+    assert type(sealed) is Secret and sealed == 1234 and repr(sealed) == "<masked '***'>"
+    assert type(seal_value("ports", [1234])) is list and type(seal_value("ports", ["1234"])) is Secret
+    assert call_args({"port": 1234, "ports": [1234], "names": ["1234"]}) == "port=1234, ports=[1234], names=['***']"

@@ -10,6 +10,7 @@ from typing import ClassVar
 import pytest
 
 from bigfoot import NOT_GIVEN, SessionHandle, StepSpec, StrictVerifier
+from bigfoot._render import line_at
 
 from .subprocess_plugin import SubprocessPlugin
 
@@ -248,3 +249,23 @@ def test_a_plugins_handle_class_scripts_at_the_tests_line(verifier: StrictVerifi
         ("run", result, 1, f"tests/core/test_script.py:{line + 1}"),
         ("wait", 0, 2, f"tests/core/test_script.py:{line + 1}"),
     ]
+
+
+def test_a_steps_line_is_the_line_its_frame_was_at() -> None:
+    # Steps and sandboxes keep a frame's code and instruction offset, and work out the line when a message shows it.
+    def frames() -> list[tuple[object, int, int]]:
+        seen = []
+        frame = sys._getframe(1)
+        while frame is not None:
+            seen.append((frame.f_code, frame.f_lasti, frame.f_lineno))
+            frame = frame.f_back
+        return seen
+
+    spread = [
+        frames(),
+        [
+            *frames(),
+        ],
+    ]
+    for code, offset, line in [item for found in spread for item in found]:
+        assert line_at(code, offset) == line  # type: ignore[arg-type]

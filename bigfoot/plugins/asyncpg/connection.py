@@ -28,7 +28,7 @@ from .faults import ConnectionObservers, logs_queries
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
 from .transaction import Transaction
-from .txstate import OTHER, PLAIN, ServerTransaction, Statement, Status, in_failed_transaction, statements
+from .txstate import FAILED, OTHER, PLAIN, ServerTransaction, Statement, in_failed_transaction, statements
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
@@ -162,7 +162,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         recording = plugin.recording is not None
         if recording:
             pass  # record mode: the real asyncpg checks, in its order, against the real server
-        elif server.status is Status.FAILED:
+        elif server.status is FAILED:
             refused = server.refused_at(sent)
             if refused is None:
                 pass

@@ -18,7 +18,7 @@ import asyncpg
 from .record import Record
 from .resource import ConnectionResource, guarded
 from .rows import convert_all
-from .txstate import PLAIN, Status, in_failed_transaction, statements
+from .txstate import FAILED, PLAIN, in_failed_transaction, statements
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
@@ -105,7 +105,7 @@ class _Reader(ConnectionResource):
     def _server_read(self) -> None:
         """A read that reaches the server: an aborted block refuses it."""
         self._check_ready()
-        if self._connection._server.status is Status.FAILED:
+        if self._connection._server.status is FAILED:
             raise in_failed_transaction()
 
     def _take(self, n: int) -> list[Record]:

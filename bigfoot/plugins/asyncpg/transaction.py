@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from .resource import ConnectionResource, guarded
-from .txstate import Statement, Status, in_failed_transaction
+from .txstate import FAILED, Statement, in_failed_transaction
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
@@ -88,7 +88,7 @@ class Transaction(ConnectionResource):
             connection._top_transaction = self
         else:
             if self._isolation:
-                if not top._isolation and connection._server.status is Status.FAILED:
+                if not top._isolation and connection._server.status is FAILED:
                     # asyncpg asks the server for the outer level, which an aborted block refuses; the fake never
                     # records that question (it assumes read_committed), so it records no answer either.
                     raise in_failed_transaction()
