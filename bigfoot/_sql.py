@@ -8,6 +8,7 @@ written, case and all.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -18,9 +19,9 @@ __all__ = ["SQL", "sql", "normalize", "tokens", "pretty"]
 
 # Words (and dollar-quote tags) start with a letter, an underscore or any non-ASCII character, as PostgreSQL reads
 # them. The classes are written as "not ASCII" rather than as a range up to the last code point: a range that wide
-# takes the regular expression compiler some 20 ms, paid by every `import bigfoot`.
-_TOKEN = re.compile(
-    r"""
+# takes the regular expression compiler some 20 ms, paid by every `import bigfoot`. Even so it takes over a millisecond,
+# so it is compiled when a text is first read.
+_TOKEN = r"""
       (?P<space>\s+)
     | (?P<comment>--[^\n]*)
     | (?P<block>/\*)
@@ -34,9 +35,13 @@ _TOKEN = re.compile(
     | (?P<cast>::)
     | (?P<op>[-+*/<>=~!@#%^&|`?]+)
     | (?P<other>.)
-    """,
-    re.X | re.S,
-)
+    """
+
+
+@functools.cache
+def _token() -> re.Pattern[str]:
+    return re.compile(_TOKEN, re.X | re.S)
+
 
 # How the normalised text spaces punctuation: none before these, none after those.
 _NO_SPACE_BEFORE = frozenset({",", ")", "[", "]", ";", ".", "::"})
@@ -75,8 +80,9 @@ def tokens(text: str) -> Iterator[tuple[str, str]]:
     """
     pos = 0
     end = len(text)
+    token_at = _token().match
     while pos < end:
-        match = _TOKEN.match(text, pos)
+        match = token_at(text, pos)
         assert match is not None  # the last alternative matches any character
         kind = match.lastgroup or "other"
         token = match.group()

@@ -19,6 +19,7 @@ asyncpg: the core masks output before (or without) the plugin being loaded.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote_plus
 
@@ -32,31 +33,40 @@ SECRET_FIELDS = frozenset({"password", "sslpassword"})
 _KEYS = frozenset({"password", "sslpassword"})
 # Cheap test for "nothing to mask here", so that most texts cost one search.
 _MAYBE = re.compile(r"://|assword|%", re.IGNORECASE)
-# scheme://user: then the password, up to the last @ on the line.
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#\s'\"]*:)[^\n]+@")
-# A query parameter: its key (percent-encoded, maybe) and its value, up to the next & or the end of the line.
-_QUERY = re.compile(r"([?&])([^=&#\s'\"]*)=([^&\n]*)")
-# A libpq keyword string starts with key= (SQL never does); a bare value runs to the next key= or the end.
-_CONNINFO = re.compile(r"\s*\w+\s*=")
-_CONNINFO_PASSWORD = re.compile(
-    r"(?<!\S)((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|.*?(?=\s+\w+\s*=|\s*$))", re.IGNORECASE | re.DOTALL
-)
 # Python's repr of a keyword argument, and of a mapping's entry.
 _PY_LITERAL = r"""b?'(?:[^'\\\n]|\\.)*'?|b?"(?:[^"\\\n]|\\.)*"?"""
-_KEYWORD = re.compile(rf"(?<![\w.%])((?:ssl)?password=)({_PY_LITERAL})", re.IGNORECASE)
-_ENTRY = re.compile(rf"""(['"](?:ssl)?password['"]\s*:\s*)({_PY_LITERAL}|[^,}}\n]+)""", re.IGNORECASE)
+
+
+@functools.cache
+def _masking() -> tuple[re.Pattern[str], ...]:
+    # Compiled when a text first looks as if it might hold a password: compiling them costs about 2 ms, which every
+    # `import bigfoot` would pay otherwise, and most test runs never need them.
+    return (
+        # scheme://user: then the password, up to the last @ on the line.
+        re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#\s'\"]*:)[^\n]+@"),
+        # A query parameter: its key (percent-encoded, maybe) and its value, up to the next & or the end of the line.
+        re.compile(r"([?&])([^=&#\s'\"]*)=([^&\n]*)"),
+        # A libpq keyword string starts with key= (SQL never does); a bare value runs to the next key= or the end.
+        re.compile(r"\s*\w+\s*="),
+        re.compile(
+            r"(?<!\S)((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|.*?(?=\s+\w+\s*=|\s*$))", re.IGNORECASE | re.DOTALL
+        ),
+        re.compile(rf"(?<![\w.%])((?:ssl)?password=)({_PY_LITERAL})", re.IGNORECASE),
+        re.compile(rf"""(['"](?:ssl)?password['"]\s*:\s*)({_PY_LITERAL}|[^,}}\n]+)""", re.IGNORECASE),
+    )
 
 
 def mask_dsn(text: str) -> str:
     """``text`` with the passwords of any connection string (or keyword arguments) in it replaced by ``***``."""
     if not _MAYBE.search(text):
         return text
-    text = _USERINFO.sub(lambda m: m[1] + MASK + "@", text)
-    text = _QUERY.sub(_query_parameter, text)
-    if _CONNINFO.match(text):
-        text = _CONNINFO_PASSWORD.sub(lambda m: m[1] + _masked_like(m[2]), text)
-    text = _KEYWORD.sub(lambda m: m[1] + _masked_like(m[2]), text)
-    return _ENTRY.sub(lambda m: m[1] + repr(MASK), text)
+    userinfo, query, conninfo, conninfo_password, keyword, entry = _masking()
+    text = userinfo.sub(lambda m: m[1] + MASK + "@", text)
+    text = query.sub(_query_parameter, text)
+    if conninfo.match(text):
+        text = conninfo_password.sub(lambda m: m[1] + _masked_like(m[2]), text)
+    text = keyword.sub(lambda m: m[1] + _masked_like(m[2]), text)
+    return entry.sub(lambda m: m[1] + repr(MASK), text)
 
 
 def _query_parameter(match: re.Match[str]) -> str:
