@@ -26,9 +26,10 @@ class NotGiven:
 NOT_GIVEN: Any = NotGiven()
 
 
-def given(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The arguments that were really passed: those whose value is not a ``NotGiven``."""
-    passed = {}
+def given(arguments: dict[str, Any], into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The arguments that were really passed: those whose value is not a ``NotGiven``; added to ``into`` (and it
+    returned) when it is given."""
+    passed = {} if into is None else into
     for name, value in arguments.items():  # a plain loop: every query runs this, and it beats a comprehension here
         if type(value) is not NotGiven:  # NotGiven has no subclasses
             passed[name] = value

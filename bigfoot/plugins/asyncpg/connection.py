@@ -12,7 +12,7 @@ import functools
 import inspect
 import types
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import asyncpg
 from asyncpg.types import ServerVersion
@@ -102,6 +102,10 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         "_record_class",
     )
 
+    _from_server: ClassVar[bool] = False
+    """Whether a real connection answers the calls (record mode's ``recording.RecordingConnection``), not the
+    session's steps."""
+
     def __init__(self, plugin: AsyncpgPlugin, session: Session) -> None:
         self._plugin = plugin
         self._session = session
@@ -159,7 +163,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             self._check_usable()
         plugin = self._plugin
         server = self._server
-        recording = plugin.recording is not None
+        recording = self._from_server
         if recording:
             pass  # record mode: the real asyncpg checks, in its order, against the real server
         elif server.status is FAILED:
@@ -286,8 +290,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if type(query) is not str:
             self._check_query(query)
         # A busy connection is refused by the exchange, before anything is counted or recorded.
-        fields: dict[str, Any] = {"query": query, "args": list(args)}
-        fields.update(given(options))
+        fields = given(options, {"query": query, "args": list(args)})
         check = None
         if expected_arguments(query) != len(args):
             check = functools.partial(self._check_arguments, query, args)
@@ -316,8 +319,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
                 check_row(each, number)
                 self._check_arguments(query, each)
 
-        fields: dict[str, Any] = {name: query, "args": arg_list}
-        fields.update(given(options))
+        fields = given(options, {name: query, "args": arg_list})
         return self._exchange(method, fields, statements(query), client_check=count_each, convert=convert)
 
     def _check_timeout(self, options: dict[str, Any], wrapped: bool = True) -> None:
@@ -424,8 +426,10 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
     ) -> CursorFactory:
         if self._closed:
             raise asyncpg.InterfaceError("connection is closed")
-        fields: dict[str, Any] = {"query": query, "args": list(args)}
-        fields.update(given({"prefetch": prefetch, "timeout": timeout, "record_class": record_class}))
+        fields = given(
+            {"prefetch": prefetch, "timeout": timeout, "record_class": record_class},
+            {"query": query, "args": list(args)},
+        )
         return CursorFactory(self, fields, record_class)
 
     def transaction(

@@ -126,8 +126,7 @@ class PreparedStatement(ConnectionResource):
 
     @guarded
     def cursor(self, *args: Any, prefetch: int | None = NONE, timeout: float | None = NONE) -> CursorFactory:
-        fields: dict[str, Any] = {"query": self._query, "args": list(args)}
-        fields.update(given({"prefetch": prefetch, "timeout": timeout}))
+        fields = given({"prefetch": prefetch, "timeout": timeout}, {"query": self._query, "args": list(args)})
         return CursorFactory(self._connection, fields, self._record_class)
 
     def __repr__(self) -> str:

@@ -256,6 +256,8 @@ class RecordingConnection(Connection):
 
     __slots__ = ("_real", "_recorder", "_transactions", "_callbacks", "_described", "_via", "_then_raises")
 
+    _from_server = True
+
     def __init__(self, plugin: AsyncpgPlugin, session: Session, real: Any) -> None:
         super().__init__(plugin, session)
         self._real = real
