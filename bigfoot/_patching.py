@@ -38,10 +38,8 @@ _holders = {"sandbox": 0, "guard": 0}
 """What keeps the patches installed: open sandboxes, and tests whose guard is in effect (see bigfoot._guard)."""
 _installed: dict[str, FunctionPatch] = {}
 """The patches in place, by key."""
-_known: dict[str, FunctionPatch] = {}
-"""Every patch installed since the process started, by key: the swapped-in bodies find their patch here. A body can
-start after its patch was removed (a coroutine of ``asyncpg.connect`` made inside a sandbox and first awaited after the
-last sandbox closed), and must still find the original it runs or the sandbox that refuses it."""
+_CAPTURE = "bigfoot: capture the call"
+_TARGET = "bigfoot: answer the call"
 
 
 class Arguments(dict[str, Any]):
@@ -182,31 +180,49 @@ class FunctionPatch:
                 params.append(f"{param.name}=_NG")
         # The body runs with the patched function's globals, so it may only use builtins and its own locals.
         # locals() is evaluated before any other local exists: it holds exactly the parameters. They are copied into
-        # an Arguments, whose repr masks secrets, and deleted: no frame of the call then holds a password the caller
-        # passed where a traceback's locals or a debugger would show it.
+        # an InterceptedCall, whose repr masks secrets, and deleted: no frame of the call then holds a password the
+        # caller passed where a traceback's locals or a debugger would show it.
         names = list(self.signature.parameters)
-        held = "bigfoot_arguments"
+        held = "bigfoot_call"
         while held in names:
             held += "_"
-        target = "route" if self.handler is not None else "await_outside" if is_async else "run_outside"
-        call = f'__import__("bigfoot._sandbox", None, None, ("{target}",)).{target}({self.key!r}, {held})'
         name = self.func.__name__
         head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
-        capture = f'{held} = __import__("bigfoot._patching", None, None, ("Arguments",)).Arguments(locals())'
         forget = f"    del {', '.join(names)}\n" if names else ""
         hide = "    __tracebackhide__ = True\n"  # pytest leaves the frame out of tracebacks (bigfoot._frames: unittest)
-        source = f"{head}\n    {capture}\n{forget}{hide}    return {'await ' if is_async else ''}{call}\n"
+        call = f'["{_TARGET}"][0]({held})'
+        source = (
+            f'{head}\n    {held} = ["{_CAPTURE}"][0](locals())\n{forget}{hide}'
+            f"    return {'await ' if is_async else ''}{call}\n"
+        )
         namespace: dict[str, Any] = {"_NG": NOT_GIVEN}
         exec(compile(source, f"<bigfoot interception of {self.key}>", "exec"), namespace)
+        from . import _sandbox
+
+        target = (
+            _sandbox.route if self.handler is not None else _sandbox.await_outside if is_async else _sandbox.run_outside
+        )
+        # The body cannot import what it calls without paying for an import on every call (more than the rest of
+        # the interception), so its source names two placeholder strings, each read as ["..."][0], which the
+        # compiler keeps as it is; the placeholders in the code's constants are then swapped for the objects.
+        objects = {_CAPTURE: self.capture, _TARGET: target}
+        code = namespace[name].__code__
+        namespace[name].__code__ = code.replace(
+            co_consts=tuple(objects.get(c, c) if type(c) is str else c for c in code.co_consts)
+        )
         built: FunctionType = namespace[name]
         return built
+
+    def capture(self, passed: dict[str, Any]) -> InterceptedCall:
+        """The call the swapped-in body received, from its parameters by name (``passed``)."""
+        return InterceptedCall(self, Arguments(passed))
 
     def install(self) -> None:
         func = self.func
         func.__code__, func.__defaults__, func.__kwdefaults__ = self._replacement
         # Introspection inside the sandbox still sees the real signature.
         func.__signature__ = self.signature  # type: ignore[attr-defined]
-        _installed[self.key] = _known[self.key] = self
+        _installed[self.key] = self
 
     def uninstall(self) -> None:
         func = self.func
@@ -216,11 +232,6 @@ class FunctionPatch:
 
     def __repr__(self) -> str:
         return f"<bigfoot FunctionPatch of {self.key}>"
-
-
-def installed(key: str) -> FunctionPatch:
-    """The patch whose swapped-in body is running (installed now, or when the body's call was made)."""
-    return _known[key]
 
 
 def acquire(holder: str = "sandbox") -> None:

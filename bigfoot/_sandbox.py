@@ -24,6 +24,7 @@ __tracebackhide__ = True  # and pytest too
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
 
+    from ._patching import InterceptedCall
     from ._verifier import StrictVerifier
 
 ACTIVE: ContextVar[Sandbox | None] = ContextVar("bigfoot_active_sandbox", default=None)
@@ -34,10 +35,9 @@ _open: set[Sandbox] = set()
 _NEW, _OPEN, _CLOSED = 0, 1, 2
 
 
-def route(key: str, passed: dict[str, Any]) -> Any:
+def route(call: InterceptedCall) -> Any:
     """Answer a call of an intercepted function: the original outside every sandbox, the plugin's fake inside one."""
-    patch = _patching.installed(key)
-    call = _patching.InterceptedCall(patch, passed)
+    patch = call.patch
     sandbox = ACTIVE.get()
     if sandbox is None:
         # No sandbox in this context: the call reaches the real library, unless the test's guard refuses it.
@@ -67,16 +67,14 @@ def outside_sandbox() -> Iterator[None]:
         ACTIVE.reset(token)
 
 
-def run_outside(key: str, passed: dict[str, Any]) -> Any:
+def run_outside(call: InterceptedCall) -> Any:
     """Run an always-real function's own code with the sandbox hidden, whatever the context calling it."""
-    call = _patching.InterceptedCall(_patching.installed(key), passed)
     with outside_sandbox():
         return call.call_original()
 
 
-async def await_outside(key: str, passed: dict[str, Any]) -> Any:
+async def await_outside(call: InterceptedCall) -> Any:
     """``run_outside`` for a coroutine function: the sandbox stays hidden until its coroutine has finished."""
-    call = _patching.InterceptedCall(_patching.installed(key), passed)
     with outside_sandbox():
         return await call.call_original()
 

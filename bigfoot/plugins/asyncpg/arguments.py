@@ -30,7 +30,6 @@ except ImportError:  # pragma: no cover - every asyncpg bigfoot supports has it;
 _PARSED: frozenset[str] = frozenset(inspect.signature(_parse).parameters) if _parse is not None else frozenset()
 CONNECT = inspect.signature(asyncpg.connect).parameters
 """``asyncpg.connect()``'s parameters, with asyncpg's defaults."""
-_KEYED_NAMES = tuple(sorted(_PARSED - {"password"}))  # the arguments the memo is keyed on
 
 # The parser also loads TLS certificate files; their presence is the machine's, not the code's, and the fake opens no
 # TLS connection, so an error about a missing file is not raised.
@@ -66,16 +65,15 @@ def check_connect_arguments(passed: dict[str, Any]) -> None:
 
 
 def _memo_key(passed: dict[str, Any]) -> int | bytes:
-    """The memo's key: a hash of the arguments given (but the password, see above) and the environment. The memo keeps
-    no argument (a DSN may hold a password), only the hash, which Python keys afresh in every process: two argument
-    sets sharing one is as likely as a random 64-bit collision. Arguments that cannot be hashed (a list of hosts, a
-    dict of server settings) are keyed by a digest of their text instead, made in a frame of its own so that no frame
-    keeps that text."""
-    given = tuple(map(passed.get, _KEYED_NAMES))
+    """The memo's key: a hash of the arguments given (names and values) and of the environment. The memo keeps no
+    argument (a DSN may hold a password), only the hash, which Python keys afresh in every process: two argument sets
+    sharing one is as likely as a random 64-bit collision. Arguments that cannot be hashed (a list of hosts, a dict of
+    server settings) are keyed by a digest of their text instead. No local variable of this frame holds a value
+    passed, so a traceback's locals show none."""
     try:
-        return hash((given, _environment()))
+        return hash((tuple(passed), tuple(passed.values()), _environment()))
     except TypeError:
-        return hashlib.sha256(repr((given, _environment())).encode()).digest()
+        return hashlib.sha256(repr((tuple(passed), tuple(passed.values()), _environment())).encode()).digest()
 
 
 _accepted: set[int | bytes] = set()
@@ -102,6 +100,7 @@ _ENVIRONMENT = (
     "PGUSER",
 )
 _ENVIRONMENT_KEYS = tuple(map(getattr(_environ, "encodekey", str), _ENVIRONMENT))
+_ENVIRONMENT_KEY_SET = frozenset(_ENVIRONMENT_KEYS)
 
 
 def _environment() -> tuple[Any, ...]:
@@ -111,6 +110,8 @@ def _environment() -> tuple[Any, ...]:
     data = getattr(_environ, "_data", None)
     if data is None:  # pragma: no cover - a platform whose os.environ is built otherwise
         return tuple(map(_environ.get, _ENVIRONMENT))
+    if data.keys().isdisjoint(_ENVIRONMENT_KEY_SET):
+        return ()  # none of them is set, as is usual: one scan in C finds that out
     return tuple(map(data.get, _ENVIRONMENT_KEYS))
 
 
