@@ -4,12 +4,13 @@ import operator
 import pickle
 from collections.abc import Iterator, Mapping
 from typing import Any
+from unittest import mock
 
 import pytest
 
 from bigfoot import Record
 from bigfoot.plugins.asyncpg.record import FallbackRecord
-from bigfoot.plugins.asyncpg.rows import from_row
+from bigfoot.plugins.asyncpg.rows import from_pairs, from_row
 
 from .frames import hidden_bigfoot_modules
 
@@ -181,6 +182,25 @@ def test_the_default_class_equals_mappings_both_ways_and_nothing_else_changes(R:
     assert r == view and (r != view) is False and r != _View({"id": 2, "name": "Alice"})
     values = (1, "Alice")
     assert r == values and values == r and r != (1, "Bob")
+
+
+class _Refuses:
+    """A value that says it differs from anything but itself, whatever the other side."""
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_a_row_compares_with_the_mappings_values_on_the_left() -> None:
+    # The row's value never gets the first say: a matcher in the expected mapping decides, even against a value whose
+    # own comparison refuses everything; with the row's value on the left this would be False.
+    refuses = _Refuses()
+    r = from_row({"id": refuses, "name": "Alice"})
+    assert r == {"id": mock.ANY, "name": "Alice"} and r == _View({"id": mock.ANY, "name": "Alice"})
+    twice = from_pairs([("a", 1), ("b", 2), ("a", 3)])
+    assert twice != {"a": 3, "b": 2} and twice != {"a": 3, "b": 2, "c": 1}
 
 
 def test_a_fallback_row_is_a_record_and_equals_asyncpgs() -> None:
