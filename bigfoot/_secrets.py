@@ -1,9 +1,8 @@
 """Keeping secrets out of everything bigfoot shows: messages, reprs, tracebacks, pickled errors, recorded files.
 
 Plugins declare which recorded fields always hold secrets (``password``) and how to find a secret written inside a
-text (a connection string's password); see ``bigfoot._registry``. Two things follow from that here:
-
-Numbers (int, float, bool) are not text: one holds a secret only in a secret field.
+text (a connection string's password); see ``bigfoot._registry``. Numbers (int, float, bool) are not text: one holds
+a secret only in a secret field. Two things follow from that here:
 
 - ``masked_repr(value)`` is the repr of a value with its secrets replaced by ``***``. A string is masked as the
   string it is and then quoted, so the result stays well formed; containers are masked item by item.
