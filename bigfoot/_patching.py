@@ -40,6 +40,10 @@ _installed: dict[str, FunctionPatch] = {}
 """The patches in place, by key."""
 _CAPTURE = "bigfoot: capture the call"
 _TARGET = "bigfoot: answer the call"
+"""Placeholders in a swapped-in body's source, for the patch's ``capture`` and for where the call goes (see
+``FunctionPatch._build``). A body finds both in its own code, so one that starts after its patch was removed (a
+coroutine of ``asyncpg.connect`` made inside a sandbox and first awaited after the last sandbox closed) still runs
+the original or meets the sandbox that refuses it."""
 
 
 class Arguments(dict[str, Any]):

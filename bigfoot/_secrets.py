@@ -97,7 +97,7 @@ def _masked_copy(shown: str) -> Secret:
 
 
 _clean: set[str] = set()
-"""Texts found to hide no secret (see ``seal_value``)."""
+"""Texts found to hide no secret (see ``seal``)."""
 
 
 def forget_clean() -> None:
@@ -152,30 +152,7 @@ def _names_a_secret(text: str) -> bool:
 
 def seal_value(name: str, value: Any) -> Any:
     """``value``, or a ``Secret`` standing for it when it holds a secret."""
-    if value is None or type(value) is Secret:
-        return value
-    if name in secret_fields():
-        return Secret(value, repr(MASK))
-    kind = type(value)
-    if kind is str:
-        if value in _clean:
-            return value
-        masked = mask_text(value)
-        if masked != value:
-            return Secret(value, repr(masked))
-        if len(_clean) < 4096:
-            # Code under test passes the same few texts again and again (hosts, users, queries): one found to hide
-            # nothing is not searched again. Only such texts are kept, and registering a plugin forgets them.
-            _clean.add(value)
-        return value
-    if kind in _NUMBERS:
-        return value
-    try:
-        shown = masked_repr(value)
-        plain = repr(value)
-    except Exception:  # a value without a repr cannot show its secret either
-        return value
-    return value if shown == plain else Secret(value, shown)
+    return seal({name: value})[name]
 
 
 def held_repr(fields: dict[str, Any]) -> str:
@@ -191,11 +168,28 @@ def _held(name: str, value: Any) -> str:
 def seal(fields: dict[str, Any]) -> dict[str, Any]:
     """Replace, in ``fields`` itself, each value that holds a secret by a ``Secret``; returns ``fields``."""
     secret = secret_fields()
-    for name, value in fields.items():
+    for name, value in fields.items():  # every intercepted call's fields come here: the usual ones cost no call
         kind = type(value)
-        if name not in secret and (value is None or (kind is str and value in _clean) or kind in _NUMBERS):
-            continue  # what seal_value() would find at once, found without a call for each field
-        sealed = seal_value(name, value)
-        if sealed is not value:
-            fields[name] = sealed
+        if value is None or kind is Secret:
+            continue
+        if name in secret:
+            fields[name] = Secret(value, repr(MASK))
+        elif kind is str:
+            if value in _clean:
+                continue
+            masked = mask_text(value)
+            if masked != value:
+                fields[name] = Secret(value, repr(masked))
+            elif len(_clean) < 4096:
+                # Code under test passes the same few texts again and again (hosts, users, queries): one found to hide
+                # nothing is not searched again. Only such texts are kept, and registering a plugin forgets them.
+                _clean.add(value)
+        elif kind not in _NUMBERS:
+            try:
+                shown = masked_repr(value)
+                plain = repr(value)
+            except Exception:  # a value without a repr cannot show its secret either
+                continue
+            if shown != plain:
+                fields[name] = Secret(value, shown)
     return fields

@@ -78,6 +78,18 @@ def test_a_pool_and_connect_share_no_key_unless_they_pass_the_same(monkeypatch: 
     assert seen == [100, None]
 
 
+def test_the_password_is_not_part_of_the_memos_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parser only hands a given password on, so what it accepts does not depend on it; nor is a hash of it kept.
+    calls: list[object] = []
+    monkeypatch.setattr(arguments, "_parse", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(arguments, "_accepted", set())
+    arguments.check_connect_arguments(Arguments(host="h", password="first"))
+    arguments.check_connect_arguments(Arguments(host="h", password="second"))
+    assert len(calls) == 1 and len(arguments._accepted) == 1
+    arguments.check_connect_arguments(Arguments(host="other", password="first"))
+    assert len(calls) == 2
+
+
 def test_the_memo_of_accepted_arguments_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every distinct set of arguments the parser accepted is remembered, up to a bound, so code that connects with
     # endless distinct arguments does not grow the memo without end.

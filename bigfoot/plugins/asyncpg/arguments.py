@@ -65,15 +65,17 @@ def check_connect_arguments(passed: dict[str, Any]) -> None:
 
 
 def _memo_key(passed: dict[str, Any]) -> int | bytes:
-    """The memo's key: a hash of the arguments given (names and values) and of the environment. The memo keeps no
-    argument (a DSN may hold a password), only the hash, which Python keys afresh in every process: two argument sets
-    sharing one is as likely as a random 64-bit collision. Arguments that cannot be hashed (a list of hosts, a dict of
-    server settings) are keyed by a digest of their text instead. No local variable of this frame holds a value
-    passed, so a traceback's locals show none."""
+    """The memo's key: a hash of the arguments given (names and values, but the password, see above) and of the
+    environment. The memo keeps no argument (a DSN may hold a password), only the hash, which Python keys afresh in
+    every process: two argument sets sharing one is as likely as a random 64-bit collision. Arguments that cannot be
+    hashed (a list of hosts, a dict of server settings) are keyed by a digest of their text instead. No local variable
+    of this frame holds a value passed, so a traceback's locals show none."""
     try:
-        return hash((tuple(passed), tuple(passed.values()), _environment()))
+        return hash((tuple(passed), tuple({**passed, "password": None}.values()), _environment()))
     except TypeError:
-        return hashlib.sha256(repr((tuple(passed), tuple(passed.values()), _environment())).encode()).digest()
+        return hashlib.sha256(
+            repr((tuple(passed), tuple({**passed, "password": None}.values()), _environment())).encode()
+        ).digest()
 
 
 _accepted: set[int | bytes] = set()
