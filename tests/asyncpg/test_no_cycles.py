@@ -20,11 +20,9 @@ from bigfoot._sandbox import close_open
 
 @pytest.fixture
 def saved_garbage() -> Iterator[list[object]]:
-    """With the collector off, everything the test leaves in cycles; collected into ``gc.garbage`` on demand."""
-    gc.collect()
+    """With the collector off, ``gc.garbage``: it keeps what falls into cycles once the test calls save_garbage()."""
     enabled = gc.isenabled()
     gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
     try:
         yield gc.garbage
     finally:
@@ -33,6 +31,16 @@ def saved_garbage() -> Iterator[list[object]]:
         if enabled:
             gc.enable()
         gc.collect()
+
+
+def save_garbage() -> None:
+    """Free what is in cycles now, then keep in ``gc.garbage`` whatever falls into cycles from here on.
+
+    Called in the test's body, not in the fixture: pytest lets go of the previous failing test's exception
+    (``sys.last_exc`` and its traceback, which may hold another test's verifier) only as the call phase begins.
+    """
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
 
 
 def one_test() -> None:
@@ -61,6 +69,7 @@ def one_test() -> None:
 
 
 def test_a_finished_test_leaves_no_cycles_of_bigfoots_objects(saved_garbage: list[object]) -> None:
+    save_garbage()
     one_test()
     gc.collect()
     # asyncio's own cycles (a finished event loop, its selector) are not bigfoot's: only bigfoot's objects count.
