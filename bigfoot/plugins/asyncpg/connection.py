@@ -24,7 +24,7 @@ from .arguments import CONNECT, check_query_timeout, check_row
 from .cursor import CursorFactory
 from .defaults import FALSE, NONE, PUBLIC, TEXT, ZERO, actual, given
 from .described import last_options, scripted_server_version
-from .faults import ConnectionObservers, logs_queries
+from .faults import ConnectionObservers, log_query
 from .placeholders import argument_count_message, expected_arguments
 from .prepared import PreparedStatement
 from .transaction import Transaction
@@ -279,14 +279,26 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         query: str,
         args: Sequence[Any],
         options: dict[str, Any],
-        convert: Callable[[Any], Any] | None = None,
+        convert: Callable[..., Any] | None = None,
+        *,
+        log: bool = False,
     ) -> Awaitable[Any]:
-        """A query method: asyncpg's checks of the connection, the query's type and the argument count, then one step.
+        """A query method: asyncpg's checks of the connection, the timeout, the rows' class, the query's type and the
+        argument count, in its order, then one step.
 
         The interaction records the query, its positional ``args`` and the keyword ``options`` the caller passed.
-        The checks run at once; the exchange is returned for the query method to await.
+        ``convert(result, cls)`` turns the answer into rows of the call's class (``record_class=`` in ``options``).
+        With ``log`` (the Connection's query methods; a prepared statement's calls are not logged), the query is
+        timed and logged for the connection's query loggers, as asyncpg does once the connection and the timeout have
+        passed their checks: the rest runs inside the log.
         """
         self._check_timeout(options)
+        if log and self._observer_state is not None and self._observer_state.query_loggers:
+            self._check_usable()  # asyncpg refuses a busy connection before it logs
+            rest = functools.partial(self._query, method, query, args, options, convert)
+            return log_query(self, query, args, self._timeout_used(options), rest)
+        if convert is not None:
+            convert = functools.partial(convert, cls=self._row_class(options["record_class"]))
         if type(query) is not str:
             self._check_query(query)
         # A busy connection is refused by the exchange, before anything is counted or recorded.
@@ -303,13 +315,22 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         args: Iterable[Sequence[Any]],
         options: dict[str, Any],
         name: str = "query",
-        convert: Callable[[Any], Any] | None = None,
+        convert: Callable[..., Any] | None = None,
+        *,
+        log: bool = False,
     ) -> Awaitable[Any]:
-        """``executemany``/``fetchmany``: one step for a list of argument tuples, each counted as asyncpg does.
+        """``executemany``/``fetchmany``: one step for a list of argument tuples, each counted as asyncpg does; with
+        ``log``, timed and logged as ``_query`` is.
 
         ``name`` is the parameter that holds the query (``command`` for ``Connection.executemany``).
         """
         self._check_timeout(options)
+        if log and self._observer_state is not None and self._observer_state.query_loggers:
+            self._check_usable()
+            rest = functools.partial(self._query_many, method, query, args, options, name, convert)
+            return log_query(self, query, args, self._timeout_used(options), rest)
+        if convert is not None:
+            convert = functools.partial(convert, cls=self._row_class(options["record_class"]))
         self._check_query(query)
         self._check_usable()
         arg_list = list(args)
@@ -330,6 +351,14 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if timeout is not NONE:
             check_query_timeout(timeout, wrapped)
 
+    def _timeout_used(self, options: dict[str, Any]) -> float | None:
+        """The timeout a query runs with, as asyncpg's extended protocol logs it: the call's (checked), as a float,
+        else the connection's ``command_timeout``."""
+        timeout = actual(options.get("timeout"))
+        if timeout is None:
+            timeout = self._observers.command_timeout
+        return None if timeout is None else float(timeout)
+
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)
         if expected != len(args):
@@ -347,14 +376,23 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
 
     # -- queries -----------------------------------------------------------------------------------------------
 
-    # The query methods below are plain functions: their checks run and they return the exchange, which the query
-    # logger wrapper (faults.logs_queries, the one coroutine of each call) awaits; see Connection._exchange.
+    # asyncpg checks the connection and a query method's timeout= before it times and logs the query for the
+    # connection's query loggers; the rest of the call happens inside the log (see _query).
 
-    @logs_queries(simple=True)
-    def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> Awaitable[str]:
+    async def execute(self, query: str, *args: Any, timeout: float | None = NONE) -> str:
         if args:
-            return self._query("execute", query, args, {"timeout": timeout})
-        # Without arguments asyncpg uses the simple protocol and never counts parameters.
+            status: str = await self._query("execute", query, args, {"timeout": timeout}, log=True)
+        else:
+            status = await self._simple_query(query, timeout, log=True)
+        return status
+
+    def _simple_query(self, query: str, timeout: Any, *, log: bool = False) -> Awaitable[str]:
+        """``execute()`` without arguments: asyncpg's simple protocol, which never counts parameters. asyncpg checks
+        the connection, then times and logs the query with its timeout as passed, and checks the timeout inside."""
+        if log and self._observer_state is not None and self._observer_state.query_loggers:
+            if self._closed:
+                raise asyncpg.InterfaceError("connection is closed")
+            return log_query(self, query, (), actual(timeout), functools.partial(self._simple_query, query, timeout))
         self._check_timeout({"timeout": timeout})
         self._check_query(query, cached=False)
         sent = statements(query)
@@ -366,43 +404,34 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         fields = given({"query": query, "args": [], "timeout": timeout})
         return self._exchange("execute", fields, sent)
 
-    @logs_queries()
-    def executemany(
-        self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE
-    ) -> Awaitable[None]:
-        return self._query_many("executemany", command, args, {"timeout": timeout}, name="command")
+    async def executemany(self, command: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE) -> None:
+        await self._query_many("executemany", command, args, {"timeout": timeout}, name="command", log=True)
 
-    @logs_queries()
-    def fetch(
+    async def fetch(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
-    ) -> Awaitable[list[Record]]:
-        cls = self._row_class(record_class)
+    ) -> list[Record]:
         options = {"timeout": timeout, "record_class": record_class}
-        return self._query("fetch", query, args, options, convert=lambda found: rows.convert_all(found, cls))
+        found: list[Record] = await self._query("fetch", query, args, options, rows.convert_all, log=True)
+        return found
 
-    @logs_queries()
-    def fetchrow(
+    async def fetchrow(
         self, query: str, *args: Any, timeout: float | None = NONE, record_class: Any = NONE
-    ) -> Awaitable[Record | None]:
-        cls = self._row_class(record_class)
+    ) -> Record | None:
         options = {"timeout": timeout, "record_class": record_class}
-        return self._query(
-            "fetchrow", query, args, options, convert=lambda row: row if row is None else rows.convert(row, cls)
-        )
+        row: Record | None = await self._query("fetchrow", query, args, options, rows.convert, log=True)
+        return row
 
-    @logs_queries()
-    def fetchval(
-        self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE
-    ) -> Awaitable[Any]:
-        return self._query("fetchval", query, args, {"column": column, "timeout": timeout})
+    async def fetchval(self, query: str, *args: Any, column: int | str = ZERO, timeout: float | None = NONE) -> Any:
+        return await self._query("fetchval", query, args, {"column": column, "timeout": timeout}, log=True)
 
-    @logs_queries()
-    def fetchmany(
+    async def fetchmany(
         self, query: str, args: Iterable[Sequence[Any]], *, timeout: float | None = NONE, record_class: Any = NONE
-    ) -> Awaitable[list[Record]]:
-        cls = self._row_class(record_class)
+    ) -> list[Record]:
         options = {"timeout": timeout, "record_class": record_class}
-        return self._query_many("fetchmany", query, args, options, convert=lambda found: rows.convert_all(found, cls))
+        found: list[Record] = await self._query_many(
+            "fetchmany", query, args, options, convert=rows.convert_all, log=True
+        )
+        return found
 
     async def prepare(
         self, query: str, *, name: str | None = NONE, timeout: float | None = NONE, record_class: Any = NONE

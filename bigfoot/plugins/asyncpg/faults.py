@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import heapq
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 from asyncpg import connection as _asyncpg_connection
 
-from .defaults import NONE, PUBLIC, actual, given
+from .defaults import NONE, PUBLIC, given
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     from ..._timeline import Interaction
     from .connection import Connection
 
-__all__ = ["ConnectionObservers", "VirtualClock", "connection_lost", "log_message", "logs_queries"]
+__all__ = ["ConnectionObservers", "VirtualClock", "connection_lost", "log_message", "log_query"]
 
 LOST_MESSAGE = "connection was closed in the middle of operation"
 TERMINATED = "terminating connection due to administrator command"
@@ -44,7 +43,7 @@ RESET_QUERY = "SELECT pg_advisory_unlock_all();\nCLOSE ALL;\nUNLISTEN *;\nRESET 
 
 LoggedQuery: Any = getattr(_asyncpg_connection, "LoggedQuery", None)
 
-F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def connection_lost(reason: str = TERMINATED) -> asyncpg.ConnectionDoesNotExistError:
@@ -184,56 +183,36 @@ def now() -> float:
 # -- the Connection's side -------------------------------------------------------------------------------------
 
 
-def logs_queries(simple: bool = False) -> Callable[[F], F]:
-    """Make a query method (a plain function that makes asyncpg's checks and returns the exchange) the coroutine
-    function asyncpg's is, and call the connection's query loggers after it, as asyncpg does for its query methods.
-    The wrapper is the call's one coroutine besides the exchange; without loggers it only awaits the exchange.
+async def log_query(
+    connection: Connection, query: Any, args: Any, timeout: float | None, run: Callable[[], Awaitable[T]]
+) -> T:
+    """One query call timed and logged for the connection's query loggers, as asyncpg logs its query methods.
 
-    Each logger gets asyncpg's ``LoggedQuery``: the query, its arguments as asyncpg holds them, the timeout
-    (``command_timeout`` when the call gave none, except for ``execute()`` without arguments, which asyncpg logs
-    with the timeout as passed), the time elapsed on the loop's clock and the exception, if any.
+    ``run()`` makes the rest of the call's checks and returns its exchange; both happen inside the log, so a failure
+    there is logged with the query. Each logger gets asyncpg's ``LoggedQuery``: the query, its arguments as asyncpg
+    holds them, the ``timeout`` the caller worked out (the one the query runs with, or for ``execute()`` without
+    arguments the one passed), the time elapsed on the loop's clock and the exception, if any.
     """
-
-    def decorate(method: F) -> F:
-        signature = inspect.signature(method)
-
-        @functools.wraps(method)
-        async def logged(self: Connection, *args: Any, **kwargs: Any) -> Any:
-            state = self._observer_state  # None while nothing observes the connection
-            loggers = None if state is None else state.query_loggers
-            if not loggers or self._closed or LoggedQuery is None:
-                return await method(self, *args, **kwargs)
-            bound = signature.bind(self, *args, **kwargs)
-            arguments = bound.arguments
-            query = arguments.get("query", arguments.get("command"))
-            query_args = arguments.get("args", ())
-            timeout = actual(arguments.get("timeout"))
-            if not (simple and not query_args):  # the extended protocol logs the timeout it uses, as a float
-                timeout = self._observers.command_timeout if timeout is None else timeout
-                timeout = None if timeout is None else float(timeout)
-            start = now()
-            exception: BaseException | None = None
-            try:
-                result = await method(self, *args, **kwargs)
-            except BaseException as error:
-                exception = error
-                raise
-            finally:
-                record = LoggedQuery(
-                    query=query,
-                    args=query_args,
-                    timeout=timeout,
-                    elapsed=now() - start,
-                    exception=exception,
-                    conn_addr=None,
-                    conn_params=None,
-                )
-                _call_soon(list(loggers), record)  # they run on the next turn of the loop, as in asyncpg
-            return result
-
-        return logged  # type: ignore[return-value]
-
-    return decorate
+    start = now()
+    exception: BaseException | None = None
+    try:
+        return await run()
+    except BaseException as error:
+        exception = error
+        raise
+    finally:
+        observers = connection._observer_state
+        if observers is not None and observers.query_loggers and LoggedQuery is not None:
+            record = LoggedQuery(
+                query=query,
+                args=args,
+                timeout=timeout,
+                elapsed=now() - start,
+                exception=exception,
+                conn_addr=None,
+                conn_params=None,
+            )
+            _call_soon(list(observers.query_loggers), record)  # they run on the next turn of the loop, as in asyncpg
 
 
 class Observers:

@@ -172,6 +172,41 @@ async def query_loggers_and_termination_listeners(db: Database) -> None:
     db.observe("logged with command_timeout", timings)
 
 
+class NotARecord:
+    pass
+
+
+@scenario(lambda apg: (apg.new_session().expect("connect").expect("close"),))
+async def query_loggers_see_what_passes_the_connection_and_timeout_checks(db: Database) -> None:
+    """asyncpg checks the connection and timeout= before it times and logs a query; what fails after that (the rows'
+    class, the query's type, the argument count, each row of executemany) is logged with its error. execute()
+    without arguments is the exception: the simple protocol checks the timeout inside the log."""
+    conn = await db.connect()
+    logged: list[Any] = []
+    conn.add_query_logger(
+        lambda record: logged.append((record.query, record.args, record.timeout, type(record.exception).__name__))
+    )
+    attempts = {
+        "bad timeout and bad record_class": lambda: conn.fetch("SELECT 1", timeout=-1, record_class=NotARecord),
+        "bad record_class": lambda: conn.fetch("SELECT 1", record_class=NotARecord),
+        "timeout=0": lambda: conn.fetchval("SELECT 1", timeout=0),
+        "timeout that is no number": lambda: conn.fetchrow("SELECT 1", timeout="soon"),
+        "argument count": lambda: conn.fetch("SELECT $1::int"),
+        "simple protocol, bad timeout": lambda: conn.execute("SELECT 1", timeout=-1),
+        "extended protocol, bad timeout": lambda: conn.execute("SELECT $1::int", 1, timeout=-1),
+        "executemany, bad timeout": lambda: conn.executemany("SELECT $1::int", [(1,)], timeout=-1),
+        "executemany, a row that is no sequence": lambda: conn.executemany("SELECT $1::int", [1]),
+        "fetchmany, bad record_class": lambda: conn.fetchmany("SELECT $1::int", [(1,)], record_class=NotARecord),
+        "a query that is no str": lambda: conn.fetch(123),
+    }
+    for label, call in attempts.items():
+        await db.attempt(label, call())
+        await asyncio.sleep(0)  # the loggers run on the next turn of the loop
+        db.observe(f"{label}: logged", logged)
+        logged.clear()
+    await conn.close()
+
+
 def _resilience() -> Any:
     """docs/examples/resilience.py, the example application, loaded from its file."""
     import importlib.util
