@@ -70,11 +70,12 @@ class InterceptedCall:
         """The arguments passed, in parameter order: ``*args`` as a list (when not empty), ``**kwargs`` spread."""
         patch = self.patch
         passed = self.passed
-        fields: dict[str, Any]
+        fields: dict[str, Any] = {}
         if patch.plain:  # no *args or **kwargs: ``passed`` is already in parameter order
-            fields = {name: value for name, value in passed.items() if value is not NOT_GIVEN}
+            for name, value in passed.items():
+                if value is not NOT_GIVEN:
+                    fields[name] = value
             return seal(fields)
-        fields = {}
         for name in patch.defaults:
             value = passed[name]
             if value is NOT_GIVEN:
@@ -94,6 +95,16 @@ class InterceptedCall:
         """The argument ``name``: what was passed, or the real function's default."""
         given = self.passed[name]
         return self.patch.defaults[name] if given is NOT_GIVEN else given
+
+    def values(self, *names: str) -> list[Any]:
+        """``value(name)`` for each of ``names``, in one call."""
+        passed = self.passed
+        defaults = self.patch.defaults
+        found = []
+        for name in names:
+            given = passed[name]
+            found.append(defaults[name] if given is NOT_GIVEN else given)
+        return found
 
     def call_original(self) -> Any:
         """Run the real function with the same arguments."""

@@ -25,6 +25,13 @@ def test_the_memo_knows_every_environment_variable_asyncpg_reads() -> None:
     assert set(re.findall(r"'(PG[A-Z_]+)'", source)) == set(arguments._ENVIRONMENT)
 
 
+def connect_arguments(**given: object) -> Arguments:
+    """What an intercepted ``asyncpg.connect()`` passes on: every parameter, ``NOT_GIVEN`` unless ``given``."""
+    passed = Arguments(dict.fromkeys(inspect.signature(asyncpg.connect).parameters, NOT_GIVEN))
+    passed.update(given)
+    return passed
+
+
 def test_accepted_arguments_are_not_parsed_again_but_a_changed_environment_is(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -37,7 +44,7 @@ def test_accepted_arguments_are_not_parsed_again_but_a_changed_environment_is(
         return real(**kwargs)
 
     monkeypatch.setattr(arguments, "_parse", counting)
-    passed = Arguments(dsn="postgresql://u:s3cret@h/db", password=NOT_GIVEN)
+    passed = connect_arguments(dsn="postgresql://u:s3cret@h/db")
 
     arguments.check_connect_arguments(passed)
     arguments.check_connect_arguments(passed)
@@ -54,7 +61,7 @@ def test_arguments_that_cannot_be_hashed_are_remembered_by_a_digest(monkeypatch:
     calls: list[object] = []
     monkeypatch.setattr(arguments, "_parse", lambda **kwargs: calls.append(kwargs))
     monkeypatch.setattr(arguments, "_accepted", set())
-    passed = Arguments(dsn="postgresql://h/db", server_settings={"application_name": "app"})
+    passed = connect_arguments(dsn="postgresql://h/db", server_settings={"application_name": "app"})
 
     arguments.check_connect_arguments(passed)
     arguments.check_connect_arguments(passed)
@@ -70,8 +77,7 @@ def test_a_pool_and_connect_share_no_key_unless_they_pass_the_same(monkeypatch: 
     monkeypatch.setattr(arguments, "_accepted", set())
     pool = SimpleNamespace(passed=Arguments(dsn="postgresql://h/db", connect_kwargs={}))  # create_pool()'s call
     arguments.check_pool_connect_arguments(cast(Any, pool))
-    given = Arguments(dict.fromkeys(inspect.signature(asyncpg.connect).parameters, NOT_GIVEN))
-    given["dsn"] = "postgresql://h/db"
+    given = connect_arguments(dsn="postgresql://h/db")
     arguments.check_connect_arguments(given)  # the same arguments as the pool's: not parsed again
     given["statement_cache_size"] = None
     arguments.check_connect_arguments(given)
@@ -83,10 +89,10 @@ def test_the_password_is_not_part_of_the_memos_key(monkeypatch: pytest.MonkeyPat
     calls: list[object] = []
     monkeypatch.setattr(arguments, "_parse", lambda **kwargs: calls.append(kwargs))
     monkeypatch.setattr(arguments, "_accepted", set())
-    arguments.check_connect_arguments(Arguments(host="h", password="first"))
-    arguments.check_connect_arguments(Arguments(host="h", password="second"))
+    arguments.check_connect_arguments(connect_arguments(host="h", password="first"))
+    arguments.check_connect_arguments(connect_arguments(host="h", password="second"))
     assert len(calls) == 1 and len(arguments._accepted) == 1
-    arguments.check_connect_arguments(Arguments(host="other", password="first"))
+    arguments.check_connect_arguments(connect_arguments(host="other", password="first"))
     assert len(calls) == 2
 
 
@@ -96,7 +102,7 @@ def test_the_memo_of_accepted_arguments_is_bounded(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(arguments, "_parse", lambda **kwargs: None)  # the memo is under test, not asyncpg's parser
     monkeypatch.setattr(arguments, "_accepted", set())
     for n in range(1100):
-        arguments.check_connect_arguments(Arguments(dsn=f"postgresql://h{n}/db"))
+        arguments.check_connect_arguments(connect_arguments(dsn=f"postgresql://h{n}/db"))
     assert len(arguments._accepted) == 1024
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
+import operator
 import os
 import warnings
 from typing import Any
@@ -38,8 +39,8 @@ _FILE_PROBLEM = "does not exist or cannot be accessed"
 
 def check_connect_arguments(passed: dict[str, Any]) -> None:
     """asyncpg's parsing of connect()'s arguments: DSN, hosts and ports, sslmode, cache sizes, ``command_timeout``,
-    ``server_settings``, ``target_session_attrs``... ``passed`` holds the arguments by name, ``NOT_GIVEN`` (or
-    absent) for those left to asyncpg's defaults."""
+    ``server_settings``, ``target_session_attrs``... ``passed`` holds every parameter of connect() by name,
+    ``NOT_GIVEN`` for those left to asyncpg's defaults."""
     if _parse is None:
         return
     # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
@@ -65,20 +66,20 @@ def check_connect_arguments(passed: dict[str, Any]) -> None:
 
 
 def _memo_key(passed: dict[str, Any]) -> int | bytes:
-    """The memo's key: a hash of the arguments given (names and values, but the password, see above) and of the
+    """The memo's key: a hash of the arguments (every parameter's value but the password's, see above) and of the
     environment. The memo keeps no argument (a DSN may hold a password), only the hash, which Python keys afresh in
     every process: two argument sets sharing one is as likely as a random 64-bit collision. Arguments that cannot be
     hashed (a list of hosts, a dict of server settings) are keyed by a digest of their text instead. No local variable
     of this frame holds a value passed, so a traceback's locals show none."""
     try:
-        return hash((tuple(passed), tuple({**passed, "password": None}.values()), _environment()))
+        return hash((_KEYED(passed), _environment()))
     except TypeError:
-        return hashlib.sha256(
-            repr((tuple(passed), tuple({**passed, "password": None}.values()), _environment())).encode()
-        ).digest()
+        return hashlib.sha256(repr((_KEYED(passed), _environment())).encode()).digest()
 
 
 _accepted: set[int | bytes] = set()
+_KEYED = operator.itemgetter(*(name for name in CONNECT if name != "password"))
+"""The values of connect()'s parameters but the password, in their order, taken in one call."""
 _environ = os.environ
 
 # The environment variables asyncpg's parser reads (a test checks the list against asyncpg's source).

@@ -57,7 +57,6 @@ _SETTINGS = {
     "application_name": "",
 }
 
-_running_loop = asyncio.get_running_loop
 # connect()'s statement cache defaults, which a pool's connections keep: read from asyncpg rather than copied.
 _CACHE_SIZE = CONNECT["statement_cache_size"].default
 _MAX_CACHEABLE = CONNECT["max_cacheable_statement_size"].default
@@ -100,6 +99,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         "_cache_size",
         "_max_cacheable",
         "_record_class",
+        "_loop_ready",
     )
 
     _from_server: ClassVar[bool] = False
@@ -123,9 +123,12 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         self._max_cacheable = _MAX_CACHEABLE
         self._record_class: type = rows.Record  # connect()'s record_class=; rows.Record is asyncpg's default
         self._observer_state = None
+        # The callbacks ready to run on the loop the connection was made on (asyncio's own loops keep them in a
+        # deque, read by _exchange; other loops, None). Kept once here: every call would otherwise look it up.
+        self._loop_ready = getattr(asyncio._get_running_loop(), "_ready", None)
 
-    def _use_settings(self, settings: tuple[int, int, float | None]) -> None:
-        """connect()'s settings the fake reads (see interception.connection_settings); a pool's connections get
+    def _use_settings(self, settings: Sequence[Any]) -> None:
+        """connect()'s settings the fake reads (``interception.SETTINGS``, in that order); a pool's connections get
         create_pool()'s."""
         self._cache_size, self._max_cacheable, command_timeout = settings
         if command_timeout is not None:
@@ -193,7 +196,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
                 except asyncpg.ConnectionDoesNotExistError:
                     self._lost()  # the server went away during the call
                     raise
-                if getattr(_running_loop(), "_ready", None):
+                if self._loop_ready:
                     await self._pause()
         except asyncpg.PostgresError:
             server.failed(sent, executed)

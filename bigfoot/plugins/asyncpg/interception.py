@@ -30,23 +30,23 @@ if TYPE_CHECKING:
     from .pool import Pool
 
 
+SETTINGS = ("statement_cache_size", "max_cacheable_statement_size", "command_timeout")
+"""The connect() arguments a fake connection reads (``Connection._use_settings``): the statement cache's size, the
+largest statement it keeps, and command_timeout."""
+
+
 async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
+    connection_class, *settings = call.values("connection_class", *SETTINGS)
     # asyncpg's own checks of the arguments come before any connection attempt: no session is taken.
-    check_connection_class(call.value("connection_class"), asyncpg.InterfaceError)
+    check_connection_class(connection_class, asyncpg.InterfaceError)
     check_connect_arguments(call.passed)
     if plugin.recording is not None:
         from . import recording
 
         return await recording.connect(plugin, call)
     connection = plugin.open_connection(call.fields())
-    connection._use_settings(connection_settings(call.value))
+    connection._use_settings(settings)
     return connection
-
-
-def connection_settings(value: Callable[[str], Any]) -> tuple[int, int, float | None]:
-    """The connect() arguments a fake connection reads, from ``value(name)``: the statement cache's size, the largest
-    statement it keeps, and command_timeout."""
-    return value("statement_cache_size"), value("max_cacheable_statement_size"), value("command_timeout")
 
 
 def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
@@ -71,7 +71,7 @@ def create_pool(plugin: AsyncpgPlugin, call: InterceptedCall) -> Pool:
         # Like asyncpg's pool, the fake keeps what its connections get from create_pool()'s connect keywords
         # (connect()'s defaults where it was not given them); each checkout hands it on.
         connect_kwargs = value("connect_kwargs")
-        pool._connection_settings = connection_settings(lambda name: connect_kwargs.get(name, CONNECT[name].default))
+        pool._connection_settings = [connect_kwargs.get(name, CONNECT[name].default) for name in SETTINGS]
         # asyncpg parses the connection arguments when the pool connects (init_size connections, then checkouts).
         # The pool keeps the call itself, whose repr masks the password it may hold.
         pool._check_connect = functools.partial(check_pool_connect_arguments, call)

@@ -248,11 +248,13 @@ class AsyncpgPlugin(BasePlugin):
 
     def open_connection(self, fields: dict[str, Any]) -> Connection:
         """Answer ``asyncpg.connect(**fields)`` with the next queued session."""
-        record_class = fields.get("record_class", asyncpg.Record)
-        rows.check_connect_record_class(record_class)  # asyncpg checks it before connecting: no step is taken
+        given_class = "record_class" in fields  # if not, asyncpg's default: its rows are bigfoot's Record (see rows)
+        if given_class:
+            rows.check_connect_record_class(fields["record_class"])  # asyncpg checks it first: no step is taken
         session = self.take_session("connect", fields)
         connection = Connection(self, session)
-        connection._record_class = rows.row_class(record_class)
+        if given_class:
+            connection._record_class = rows.row_class(fields["record_class"])
         self.call(session, "connect", fields)
         return connection
 

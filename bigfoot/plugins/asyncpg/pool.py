@@ -168,8 +168,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
         self._out: set[PoolConnectionProxy] = set()  # checked out, for terminate()
         self._connections = PoolConnections()  # the physical connections asyncpg would have open
         self._check_connect: Callable[[], None] | None = None  # asyncpg's parsing of the connection arguments
-        # What its connections take from create_pool() (interception.connection_settings); None: connect()'s defaults.
-        self._connection_settings: tuple[int, int, float | None] | None = None
+        # What its connections take from create_pool() (interception.SETTINGS); None: connect()'s defaults.
+        self._connection_settings: list[Any] | None = None
 
     # -- life of the pool --------------------------------------------------------------------------------------
 
