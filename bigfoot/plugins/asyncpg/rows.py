@@ -109,9 +109,11 @@ def _fill(row: Any, values: tuple[Any, ...]) -> Any:
     n = len(values)
     if n:
         box, slots = _copiers.get(n) or _copier(n)
-        box.from_address(id(row) + _ITEMS_OFFSET).items = slots.from_address(id(values) + _TUPLE_ITEMS_OFFSET)
+        # The references first, then the pointers: the calls in between may start the garbage collector, which must
+        # never find a row holding a value that its reference count does not yet include.
         for value in values:
             _incref(value)
+        box.from_address(id(row) + _ITEMS_OFFSET).items = slots.from_address(id(values) + _TUPLE_ITEMS_OFFSET)
     return row
 
 
