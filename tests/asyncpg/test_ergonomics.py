@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import asyncpg
 import pytest
 
@@ -321,6 +324,18 @@ def test_the_defaults_come_from_asyncpgs_signatures() -> None:
     for copy in ("copy_from_table", "copy_from_query", "copy_to_table", "copy_records_to_table"):
         assert FIELD_DEFAULTS[copy]["timeout"] is None, copy
     assert AsyncpgPlugin.field_defaults is FIELD_DEFAULTS
+
+
+def test_the_defaults_are_read_when_first_needed_not_at_import() -> None:
+    # Reading the signatures is left to the first assertion that needs them, so importing the plugin stays cheap.
+    code = (
+        "import bigfoot.plugins.asyncpg.plugin\n"
+        "from bigfoot.plugins.asyncpg.signature_defaults import FIELD_DEFAULTS\n"
+        "assert FIELD_DEFAULTS._table is None\n"
+        "assert FIELD_DEFAULTS['fetchval'] == {'column': 0, 'timeout': None}\n"
+        "assert FIELD_DEFAULTS._table is not None\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_a_step_answered_by_several_methods_keeps_the_defaults_they_agree_on() -> None:

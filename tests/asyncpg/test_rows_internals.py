@@ -1,23 +1,24 @@
 """asyncpg's record internals that bigfoot builds rows with: fail loudly when a release changes them.
 
 If one of these fails, rows fall back to ``FallbackRecord`` (tests keep running, but rows stop being
-``asyncpg.Record`` instances): adapt ``bigfoot/plugins/asyncpg/rows.py`` to the new release.
+``asyncpg.Record`` instances): adapt ``bigfoot/plugins/asyncpg/record_layout.py`` (and ``rows.py``) to the new release.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from typing import Any
 
 import asyncpg
 import pytest
 
-from bigfoot.plugins.asyncpg import rows
+from bigfoot.plugins.asyncpg import record_layout, rows
 from bigfoot.plugins.asyncpg.record import FallbackRecord
 
 
 def test_rows_are_built_with_asyncpgs_machinery_not_the_fallback() -> None:
-    assert rows._layout_is_known(), "asyncpg's Record layout changed"
+    assert record_layout.layout_is_known(), "asyncpg's Record layout changed"
     expected = "descriptor" if hasattr(sys.modules["asyncpg.protocol"], "record") else "template"
     assert rows.builder() in ("descriptor", "template")
     assert rows.builder() == expected or rows.builder() == "descriptor"
@@ -35,7 +36,7 @@ def builders() -> list[Any]:
     """Every build path that works with the installed asyncpg: asyncpg 0.30 and later still have the testing helper
     the template path (asyncpg 0.29's) starts from, so both paths are checked wherever they can run."""
     found: list[Any] = []
-    for make in (rows._DescriptorBuilder, rows._TemplateBuilder):
+    for make in (record_layout.DescriptorBuilder, record_layout.TemplateBuilder):
         try:
             found.append(make())
         except ImportError:
@@ -100,7 +101,7 @@ class _EqualToAll:
 
 def _wrong(mistake: str) -> Any:
     """A build path that gets one thing wrong: the probe must refuse it."""
-    good: Any = rows._build
+    good: Any = rows._chosen()
 
     def build_row(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
         if mistake == "class" and cls is not rows.Record:
@@ -158,18 +159,18 @@ def test_rows_fall_back_when_no_build_path_works(monkeypatch: pytest.MonkeyPatch
     def gone() -> Any:
         raise ImportError("not in this asyncpg")
 
-    monkeypatch.setattr(rows, "_DescriptorBuilder", gone)
+    monkeypatch.setattr(record_layout, "DescriptorBuilder", gone)
     chosen = rows._choose()
     assert getattr(chosen, "name", None) == "template"  # the next path is tried when one cannot be made
-    monkeypatch.setattr(rows, "_TemplateBuilder", _broken)
+    monkeypatch.setattr(record_layout, "TemplateBuilder", _broken)
     assert rows._choose() is None  # a path that fails its probe is not taken
-    monkeypatch.setattr(rows, "_layout_is_known", lambda: False)
-    monkeypatch.setattr(rows, "_DescriptorBuilder", lambda: rows._build)
+    monkeypatch.setattr(record_layout, "layout_is_known", lambda: False)
+    monkeypatch.setattr(record_layout, "DescriptorBuilder", rows._chosen)
     assert rows._choose() is None  # nor any path at all when the row layout is not the one they write into
 
 
 def test_a_path_whose_probe_raises_gives_way_to_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rows, "_DescriptorBuilder", _broken)
+    monkeypatch.setattr(record_layout, "DescriptorBuilder", _broken)
     chosen = rows._choose()
     assert getattr(chosen, "name", None) == "template"  # the probe's error is not the end of the search
     assert chosen is not None and tuple(chosen(rows.Record, ("id",), (1,))) == (1,)
@@ -228,30 +229,39 @@ class _OtherSizes:
 
 
 def _change(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
+    items, word = record_layout._ITEMS_OFFSET, record_layout._WORD
     if change == "no testing helper":
         import asyncpg.protocol.protocol as protocol
 
         monkeypatch.delattr(protocol, "_create_record")
     elif change == "a larger row header":
-        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET + rows._WORD, rows._WORD))
+        monkeypatch.setattr(
+            record_layout,
+            "_AsyncpgRecord",
+            _OtherSizes(items + word, word),
+        )
     elif change == "a smaller row header":
-        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET - rows._WORD, rows._WORD))
+        monkeypatch.setattr(
+            record_layout,
+            "_AsyncpgRecord",
+            _OtherSizes(items - word, word),
+        )
     elif change == "narrower item slots":
-        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET, rows._WORD // 2))
+        monkeypatch.setattr(record_layout, "_AsyncpgRecord", _OtherSizes(items, word // 2))
     elif change == "the hash cache elsewhere":
-        monkeypatch.setattr(rows, "_HASH_OFFSET", rows._DESC_OFFSET)
+        monkeypatch.setattr(record_layout, "_HASH_OFFSET", record_layout._DESC_OFFSET)
     elif change == "wider item slots":
-        monkeypatch.setattr(rows, "_AsyncpgRecord", _OtherSizes(rows._ITEMS_OFFSET, rows._WORD * 2))
+        monkeypatch.setattr(record_layout, "_AsyncpgRecord", _OtherSizes(items, word * 2))
     elif change == "another first value":
         other = object()
         _create_record_giving(lambda values: (other, values[1]), monkeypatch)
     elif change == "another second value":
         _create_record_giving(lambda values: (values[0], values[0]), monkeypatch)
     elif change == "the descriptor elsewhere":
-        monkeypatch.setattr(rows, "_DESC_OFFSET", rows._ITEMS_OFFSET)  # the first item: an object()
+        monkeypatch.setattr(record_layout, "_DESC_OFFSET", items)  # the first item: an object()
     elif change == "the descriptor at the second item":
         # None, whose type's name sorts before the descriptor type's: equal names only, not ordered ones, pass.
-        monkeypatch.setattr(rows, "_DESC_OFFSET", rows._ITEMS_OFFSET + rows._WORD)
+        monkeypatch.setattr(record_layout, "_DESC_OFFSET", items + word)
     else:
         raise AssertionError(change)
 
@@ -274,9 +284,9 @@ def _change(monkeypatch: pytest.MonkeyPatch, change: str) -> None:
 def test_the_layout_check_refuses_a_row_layout_that_differs_in_one_place(
     monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
-    assert rows._layout_is_known()
+    assert record_layout.layout_is_known()
     _change(monkeypatch, change)
-    assert not rows._layout_is_known()
+    assert not record_layout.layout_is_known()
     assert rows._choose() is None
 
 
@@ -302,9 +312,9 @@ class _ShorterRecord(rows.Record):
 def test_the_probe_refuses_rows_whose_length_is_not_their_number_of_values(
     monkeypatch: pytest.MonkeyPatch, row_class: type
 ) -> None:
-    assert rows._works(rows._build)
+    assert rows._works(rows._chosen())
     monkeypatch.setattr(rows, "Record", row_class)  # values, names and hash all still right
-    assert not rows._works(rows._build)
+    assert not rows._works(rows._chosen())
 
 
 def test_a_row_the_server_gave_is_left_as_it_is() -> None:
@@ -317,3 +327,16 @@ def test_a_row_the_server_gave_is_left_as_it_is() -> None:
     assert rows.convert(scripted, rows.Record) is scripted
     converted = rows.convert(scripted, Row)
     assert type(converted) is Row and tuple(converted) == (1,)
+
+
+def test_the_build_machinery_is_imported_with_the_first_row_not_with_the_plugin() -> None:
+    # Importing the plugin stays cheap: ctypes and the build paths come with the first row built.
+    code = (
+        "import sys\n"
+        "import bigfoot.plugins.asyncpg.plugin\n"
+        "from bigfoot.plugins.asyncpg import rows\n"
+        "assert 'bigfoot.plugins.asyncpg.record_layout' not in sys.modules\n"
+        "assert rows.from_row({'id': 1}) == {'id': 1}\n"
+        "assert 'bigfoot.plugins.asyncpg.record_layout' in sys.modules and rows.builder() != 'fallback'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,7 +9,7 @@ statement) takes the defaults they agree on.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import asyncpg
@@ -71,5 +71,28 @@ def _agreed(functions: list[Callable[..., Any]]) -> dict[str, Any]:
     return {name: default for name, default in merged.items() if name not in disagree}
 
 
-FIELD_DEFAULTS: dict[str, dict[str, Any]] = {step: _agreed(functions) for step, functions in _sources().items()}
+class _StepDefaults(Mapping[str, Mapping[str, Any]]):
+    """The table of defaults, read from asyncpg's signatures on first use: only an assertion that leaves fields out
+    (or a message that shows one) needs it, and reading some thirty signatures would add half a millisecond to every
+    import of the plugin."""
+
+    def __init__(self) -> None:
+        self._table: dict[str, dict[str, Any]] | None = None
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        if self._table is None:
+            self._table = {step: _agreed(functions) for step, functions in _sources().items()}
+        return self._table
+
+    def __getitem__(self, step: str) -> dict[str, Any]:
+        return self._read()[step]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
+FIELD_DEFAULTS: Mapping[str, Mapping[str, Any]] = _StepDefaults()
 """Per step name, the recorded fields that may be left out of an assertion while they hold asyncpg's default."""
