@@ -111,11 +111,15 @@ class BigfootMixin(_FindingsAfterRun):
             )
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for attributes the test case lacks: the plugins, by hint name, created on first use.
+        # Only reached for attributes the test case lacks: the plugins, by hint name, created on first use. The test's
+        # plugin is then kept as an attribute until the test ends (see _bigfoot_finish), so later uses of
+        # `self.asyncpg_mock` find it as any attribute is found, without failing a lookup first.
         registration = _registry.find(name)
         if registration is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return registration.plugin_for(self._bigfoot_require())
+        plugin = registration.plugin_for(self._bigfoot_require())
+        self.__dict__[name] = plugin
+        return plugin
 
     def __getstate__(self) -> dict[str, Any]:
         # Django's parallel runner pickles the test case with each failed subtest, after the test has ended: the
@@ -124,6 +128,8 @@ class BigfootMixin(_FindingsAfterRun):
         state = dict(parent() if parent is not None else self.__dict__)
         state.pop("bigfoot_verifier", None)
         state.pop("_bigfoot_token", None)
+        for registration in _registry.registrations():
+            state.pop(registration.hint_name, None)
         return state
 
     def _bigfoot_require(self) -> StrictVerifier:
@@ -164,6 +170,8 @@ class BigfootMixin(_FindingsAfterRun):
                 if self.bigfoot_verifier.record_target is not None:
                     _recording.finish_test(self.bigfoot_verifier, self)
             finally:
+                for registration in _registry.registrations():
+                    self.__dict__.pop(registration.hint_name, None)  # the plugins kept by __getattr__
                 self.bigfoot_verifier._release()  # nothing of the test is left in reference cycles
                 if sys.version_info >= (3, 11):
                     self._bigfoot_failure = None  # reported (run() reads it after the test on Python 3.10)

@@ -63,6 +63,25 @@ def test_verifier_is_uninstalled_even_when_verification_fails() -> None:
     assert CURRENT.get() is outer
 
 
+def test_a_tests_plugin_is_kept_on_the_case_while_the_test_runs_and_dropped_after() -> None:
+    seen: list[object] = []
+
+    class Kept(bigfoot.BigfootTestCase):
+        async def test_it(self) -> None:
+            first = self.asyncpg_mock
+            seen.extend([first, self.asyncpg_mock, self.__dict__.get("asyncpg_mock")])
+            first.new_session().expect("connect")
+            with bigfoot:
+                await asyncpg.connect(host="db")
+            self.asyncpg_mock.assert_connect(host="db")
+
+    case = Kept("test_it")
+    result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(unittest.TestSuite([case]))
+    assert result.wasSuccessful(), result.failures + result.errors
+    assert seen[0] is seen[1] is seen[2]  # the plugin, kept as the case's attribute after its first use
+    assert "asyncpg_mock" not in case.__dict__  # and dropped when the test ended, with the rest of the test
+
+
 def test_self_asyncpg_mock_before_set_up_explains_itself() -> None:
     case = cases.Passing("test_guide_example_with_self_asyncpg_mock")
     try:
