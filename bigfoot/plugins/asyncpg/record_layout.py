@@ -43,15 +43,7 @@ _alloc = ctypes.pythonapi.PyType_GenericAlloc
 _alloc.argtypes = [ctypes.py_object, ctypes.c_ssize_t]
 _alloc.restype = ctypes.py_object
 _TUPLE_ITEMS_OFFSET = tuple.__basicsize__
-_copiers: dict[int, tuple[Any, Any]] = {}
-
-
-def _copier(n: int) -> tuple[Any, Any]:
-    # A structure holding an array of n pointers: assigning the field copies the n pointers at once.
-    slots = ctypes.c_void_p * n
-    box = type(f"_Slots{n}", (ctypes.Structure,), {"_fields_": [("items", slots)]})
-    _copiers[n] = (box, slots)
-    return box, slots
+_memmove = ctypes.memmove
 
 
 def _mapping(names: tuple[str, ...]) -> dict[str, int]:
@@ -62,12 +54,11 @@ def _fill(row: Any, values: tuple[Any, ...]) -> Any:
     """Put ``values`` (an exact tuple) into the empty item slots of ``row``, each with a new reference."""
     n = len(values)
     if n:
-        box, slots = _copiers.get(n) or _copier(n)
         # The references first, then the pointers: the calls in between may start the garbage collector, which must
         # never find a row holding a value that its reference count does not yet include.
         for value in values:
             _incref(value)
-        box.from_address(id(row) + _ITEMS_OFFSET).items = slots.from_address(id(values) + _TUPLE_ITEMS_OFFSET)
+        _memmove(id(row) + _ITEMS_OFFSET, id(values) + _TUPLE_ITEMS_OFFSET, n * _WORD)
     return row
 
 
