@@ -93,11 +93,10 @@ class InterceptedCall:
 
     def value(self, name: str) -> Any:
         """The argument ``name``: what was passed, or the real function's default."""
-        given = self.passed[name]
-        return self.patch.defaults[name] if given is NOT_GIVEN else given
+        return self.values(name)[0]
 
     def values(self, *names: str) -> list[Any]:
-        """``value(name)`` for each of ``names``, in one call."""
+        """The arguments ``names``, each what was passed or the real function's default, in one call."""
         passed = self.passed
         defaults = self.patch.defaults
         found = []

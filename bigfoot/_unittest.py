@@ -48,6 +48,12 @@ def _add_to_report(result: object, test: Any, failure: BaseException, found: str
                 return
 
 
+def _drop_plugins(attributes: dict[str, Any]) -> None:
+    """Take the test's plugins, which ``BigfootMixin.__getattr__`` keeps by hint name, out of ``attributes``."""
+    for registration in _registry.registrations():
+        attributes.pop(registration.hint_name, None)
+
+
 def _is_isolated_async(test: object) -> bool:
     module = sys.modules.get("unittest.async_case")
     return module is not None and isinstance(test, module.IsolatedAsyncioTestCase)
@@ -128,8 +134,7 @@ class BigfootMixin(_FindingsAfterRun):
         state = dict(parent() if parent is not None else self.__dict__)
         state.pop("bigfoot_verifier", None)
         state.pop("_bigfoot_token", None)
-        for registration in _registry.registrations():
-            state.pop(registration.hint_name, None)
+        _drop_plugins(state)
         return state
 
     def _bigfoot_require(self) -> StrictVerifier:
@@ -170,8 +175,7 @@ class BigfootMixin(_FindingsAfterRun):
                 if self.bigfoot_verifier.record_target is not None:
                     _recording.finish_test(self.bigfoot_verifier, self)
             finally:
-                for registration in _registry.registrations():
-                    self.__dict__.pop(registration.hint_name, None)  # the plugins kept by __getattr__
+                _drop_plugins(self.__dict__)
                 self.bigfoot_verifier._release()  # nothing of the test is left in reference cycles
                 if sys.version_info >= (3, 11):
                     self._bigfoot_failure = None  # reported (run() reads it after the test on Python 3.10)

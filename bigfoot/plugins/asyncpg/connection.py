@@ -297,9 +297,8 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         """
         self._check_timeout(options)
         if log and self._observer_state is not None and self._observer_state.query_loggers:
-            self._check_usable()  # asyncpg refuses a busy connection before it logs
             rest = functools.partial(self._query, method, query, args, options, convert)
-            return log_query(self, query, args, self._timeout_used(options), rest)
+            return self._logged(query, args, options, rest)
         if convert is not None:
             convert = functools.partial(convert, cls=self._row_class(options["record_class"]))
         if type(query) is not str:
@@ -329,9 +328,8 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         """
         self._check_timeout(options)
         if log and self._observer_state is not None and self._observer_state.query_loggers:
-            self._check_usable()
             rest = functools.partial(self._query_many, method, query, args, options, name, convert)
-            return log_query(self, query, args, self._timeout_used(options), rest)
+            return self._logged(query, args, options, rest)
         if convert is not None:
             convert = functools.partial(convert, cls=self._row_class(options["record_class"]))
         self._check_query(query)
@@ -354,13 +352,17 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if timeout is not NONE:
             check_query_timeout(timeout, wrapped)
 
-    def _timeout_used(self, options: dict[str, Any]) -> float | None:
-        """The timeout a query runs with, as asyncpg's extended protocol logs it: the call's (checked), as a float,
-        else the connection's ``command_timeout``."""
+    def _logged(
+        self, query: Any, args: Any, options: dict[str, Any], rest: Callable[[], Awaitable[Any]]
+    ) -> Awaitable[Any]:
+        """An extended-protocol query on a connection with query loggers, its connection and timeout checked: asyncpg
+        refuses a busy connection, then runs the ``rest`` of the call inside the log, which records the timeout the
+        query runs with (the call's, as a float, else the connection's ``command_timeout``)."""
+        self._check_usable()
         timeout = actual(options.get("timeout"))
         if timeout is None:
             timeout = self._observers.command_timeout
-        return None if timeout is None else float(timeout)
+        return log_query(self, query, args, None if timeout is None else float(timeout), rest)
 
     def _check_arguments(self, query: str, args: Sequence[Any]) -> None:
         expected = expected_arguments(query)
