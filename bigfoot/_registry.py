@@ -133,6 +133,7 @@ class Registration:
 _registrations: dict[str, Registration] = {}
 _secret_fields: frozenset[str] = frozenset()
 _maskers: tuple[Callable[[str], str], ...] = ()  # the registered plugins' mask_text functions, in order
+_all_patches: tuple[FunctionPatch, ...] | None = None  # see all_patches()
 
 
 def register_plugin(
@@ -193,10 +194,11 @@ def unregister_plugin(hint_name: str) -> None:
 
 
 def _refresh() -> None:
-    global _secret_fields, _maskers
+    global _secret_fields, _maskers, _all_patches
     from ._secrets import forget_clean
 
     forget_clean()
+    _all_patches = None
     _secret_fields = frozenset().union(*(r.secret_fields for r in _registrations.values()))
     _maskers = tuple(r._mask_text for r in _registrations.values() if r._mask_text is not None)
 
@@ -208,6 +210,15 @@ def find(hint_name: str) -> Registration | None:
 
 def registrations() -> list[Registration]:
     return list(_registrations.values())
+
+
+def all_patches() -> tuple[FunctionPatch, ...]:
+    """Every registered plugin's patches (``Registration.patches``), in registration order: what a sandbox installs.
+    Kept until a plugin is registered or unregistered, since every sandbox that opens first asks for them."""
+    global _all_patches
+    if _all_patches is None:
+        _all_patches = tuple(patch for registration in _registrations.values() for patch in registration.patches())
+    return _all_patches
 
 
 def secret_fields() -> frozenset[str]:

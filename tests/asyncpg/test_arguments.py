@@ -13,7 +13,6 @@ import asyncpg.connect_utils
 import pytest
 
 from bigfoot import StrictVerifier
-from bigfoot._notgiven import NOT_GIVEN
 from bigfoot._patching import Arguments
 from bigfoot.plugins.asyncpg import AsyncpgPlugin, arguments
 
@@ -26,10 +25,8 @@ def test_the_memo_knows_every_environment_variable_asyncpg_reads() -> None:
 
 
 def connect_arguments(**given: object) -> Arguments:
-    """What an intercepted ``asyncpg.connect()`` passes on: every parameter, ``NOT_GIVEN`` unless ``given``."""
-    passed = Arguments(dict.fromkeys(inspect.signature(asyncpg.connect).parameters, NOT_GIVEN))
-    passed.update(given)
-    return passed
+    """What an intercepted ``asyncpg.connect()`` hands the check: the arguments the caller gave, by name."""
+    return Arguments(given)
 
 
 def test_accepted_arguments_are_not_parsed_again_but_a_changed_environment_is(
@@ -141,3 +138,18 @@ async def test_a_refused_connect_or_create_pool_is_reported_without_bigfoots_fra
         with pytest.raises(TypeError, match="connection_class is expected to be a subclass") as info:
             asyncpg.create_pool(connection_class=int)  # type: ignore[type-var]
         assert "bigfoot.plugins.asyncpg.interception" in hidden_bigfoot_modules(info.value)
+
+
+async def test_a_dsn_that_holds_a_password_is_parsed_as_given_though_it_is_recorded_masked(
+    verifier: StrictVerifier, apg: AsyncpgPlugin
+) -> None:
+    # The check reads the call's recorded fields, where such a DSN is sealed: the parser must see the real text, and
+    # an accepted one is recorded (and asserted) as the code passed it.
+    apg.new_session().expect("connect").expect("close")
+    with verifier.sandbox():
+        with pytest.raises(asyncpg.ClientConfigurationError, match="sslmode"):
+            await asyncpg.connect("postgresql://u:Sw33p@h/db?sslmode=sometimes")
+        conn = await asyncpg.connect("postgresql://u:Sw33p@h/db?sslmode=disable")
+        await conn.close()
+    apg.assert_connect(dsn="postgresql://u:Sw33p@h/db?sslmode=disable")
+    apg.assert_close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
-import operator
 import os
 import warnings
 from typing import Any
@@ -19,6 +18,7 @@ import asyncpg
 
 from ..._notgiven import NOT_GIVEN, NotGiven
 from ..._patching import Arguments, InterceptedCall
+from ..._secrets import reveal
 
 __unittest = True  # unittest leaves bigfoot's frames out of failure tracebacks
 __tracebackhide__ = True  # and pytest too
@@ -37,22 +37,22 @@ CONNECT = inspect.signature(asyncpg.connect).parameters
 _FILE_PROBLEM = "does not exist or cannot be accessed"
 
 
-def check_connect_arguments(passed: dict[str, Any]) -> None:
+def check_connect_arguments(given: dict[str, Any]) -> None:
     """asyncpg's parsing of connect()'s arguments: DSN, hosts and ports, sslmode, cache sizes, ``command_timeout``,
-    ``server_settings``, ``target_session_attrs``... ``passed`` holds every parameter of connect() by name,
-    ``NOT_GIVEN`` for those left to asyncpg's defaults."""
+    ``server_settings``, ``target_session_attrs``... ``given`` holds the arguments the caller passed, by name (a
+    recorded call's fields: a value that holds a secret may be sealed); the others are asyncpg's defaults."""
     if _parse is None:
         return
     # asyncpg's parser builds an SSL context for the default sslmode, which costs far more than the rest of a fake
     # connect; arguments (and PG* environment variables) it has accepted once are not parsed again.
-    key = _memo_key(passed)
+    key = _memo_key(given)
     if key in _accepted:
         return
     # The arguments are held in an Arguments, whose repr masks secrets, for the traceback of an error the parser
     # raises. The password argument is replaced by an empty one: given a password, the parser reads no other (not
     # the DSN's, not PGPASSWORD, not a password file) and only hands it on, so what it accepts does not depend on it.
     arguments = Arguments((name, CONNECT[name].default if name in CONNECT else None) for name in _PARSED)
-    arguments.update((name, value) for name, value in passed.items() if name in _PARSED and value is not NOT_GIVEN)
+    arguments.update((name, reveal(value)) for name, value in given.items() if name in _PARSED)
     arguments["password"] = ""
     try:
         with warnings.catch_warnings():
@@ -65,21 +65,22 @@ def check_connect_arguments(passed: dict[str, Any]) -> None:
         _accepted.add(key)
 
 
-def _memo_key(passed: dict[str, Any]) -> int | bytes:
-    """The memo's key: a hash of the arguments (every parameter's value but the password's, see above) and of the
+def _memo_key(given: dict[str, Any]) -> int | bytes:
+    """The memo's key: a hash of the arguments given (names and values, the password left out, see above) and of the
     environment. The memo keeps no argument (a DSN may hold a password), only the hash, which Python keys afresh in
     every process: two argument sets sharing one is as likely as a random 64-bit collision. Arguments that cannot be
     hashed (a list of hosts, a dict of server settings) are keyed by a digest of their text instead. No local variable
-    of this frame holds a value passed, so a traceback's locals show none."""
+    of this frame holds a value passed but in a sealed form, so a traceback's locals show none."""
+    if "password" in given:
+        given = {name: value for name, value in given.items() if name != "password"}
     try:
-        return hash((_KEYED(passed), _environment()))
+        return hash((tuple(given.items()), _environment()))
     except TypeError:
-        return hashlib.sha256(repr((_KEYED(passed), _environment())).encode()).digest()
+        text = repr([(name, reveal(value)) for name, value in given.items()] + [_environment()])
+        return hashlib.sha256(text.encode()).digest()
 
 
 _accepted: set[int | bytes] = set()
-_KEYED = operator.itemgetter(*(name for name in CONNECT if name != "password"))
-"""The values of connect()'s parameters but the password, in their order, taken in one call."""
 _environ = os.environ
 
 # The environment variables asyncpg's parser reads (a test checks the list against asyncpg's source).
@@ -120,12 +121,14 @@ def _environment() -> tuple[Any, ...]:
 
 def check_pool_connect_arguments(call: InterceptedCall) -> None:
     """What each connection a pool opens meets: create_pool()'s ``dsn`` and connect keywords, through the parser."""
-    passed = Arguments(dict.fromkeys(CONNECT, NOT_GIVEN))  # every name, as connect() passes them: the memo's key
-    passed["dsn"] = call.passed.get("dsn", NOT_GIVEN)
+    given: dict[str, Any] = {}
+    dsn = call.passed.get("dsn", NOT_GIVEN)
+    if dsn is not NOT_GIVEN:
+        given["dsn"] = dsn
     connect_kwargs = call.passed.get("connect_kwargs")
     if isinstance(connect_kwargs, dict):
-        passed.update((name, value) for name, value in connect_kwargs.items() if name in CONNECT)
-    check_connect_arguments(passed)
+        given.update((name, value) for name, value in connect_kwargs.items() if name in CONNECT)
+    check_connect_arguments(Arguments(given))
 
 
 def check_connection_class(connection_class: Any, error: type[Exception]) -> None:

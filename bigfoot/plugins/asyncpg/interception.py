@@ -39,12 +39,13 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
     connection_class, *settings = call.values("connection_class", *SETTINGS)
     # asyncpg's own checks of the arguments come before any connection attempt: no session is taken.
     check_connection_class(connection_class, asyncpg.InterfaceError)
-    check_connect_arguments(call.passed)
+    fields = call.fields()
+    check_connect_arguments(fields)
     if plugin.recording is not None:
         from . import recording
 
         return await recording.connect(plugin, call)
-    connection = plugin.open_connection(call.fields())
+    connection = plugin.open_connection(fields)
     connection._use_settings(settings)
     return connection
 
