@@ -150,7 +150,8 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         *,
         executed: bool = True,
         client_check: Callable[[], None] | None = None,
-        convert: Callable[[Any], Any] | None = None,
+        convert: Callable[[Any, Any], Any] | None = None,
+        row_class: type | None = None,
     ) -> Any:
         """The one path of every call that reaches the server: one step of the session, as one operation.
 
@@ -160,7 +161,8 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         ``raised``) and consumes no step, unless the session's next step for it is scripted to raise that very error
         (as record mode writes it). ``client_check`` is what asyncpg checks once the server has parsed the statement
         (the argument count): a parse error the script raises comes first. ``executed`` is False for ``prepare()``,
-        which runs nothing. ``convert`` turns the answer into what the method returns (rows of its class).
+        which runs nothing. ``convert(answer, row_class)`` turns the answer into what the method returns (rows of
+        ``row_class``).
         """
         if self._closed or self._busy:
             self._check_usable()
@@ -203,7 +205,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
             raise
         if executed and sent and sent is not PLAIN:
             server.ran(sent)
-        return result if convert is None else convert(result)
+        return result if convert is None else convert(result, row_class)
 
     async def _perform(self, method: str, fields: dict[str, Any], client_check: Callable[[], None] | None) -> Any:
         """Record mode's answer: the real server's (``recording.RecordingConnection``), with the check the fake makes
@@ -299,8 +301,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if log and self._observer_state is not None and self._observer_state.query_loggers:
             rest = functools.partial(self._query, method, query, args, options, convert)
             return self._logged(query, args, options, rest)
-        if convert is not None:
-            convert = functools.partial(convert, cls=self._row_class(options["record_class"]))
+        row_class = None if convert is None else self._row_class(options["record_class"])
         if type(query) is not str:
             self._check_query(query)
         # A busy connection is refused by the exchange, before anything is counted or recorded.
@@ -308,7 +309,9 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         check = None
         if expected_arguments(query) != len(args):
             check = functools.partial(self._check_arguments, query, args)
-        return self._exchange(method, fields, statements(query), client_check=check, convert=convert)
+        return self._exchange(
+            method, fields, statements(query), client_check=check, convert=convert, row_class=row_class
+        )
 
     def _query_many(
         self,
@@ -330,8 +333,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         if log and self._observer_state is not None and self._observer_state.query_loggers:
             rest = functools.partial(self._query_many, method, query, args, options, name, convert)
             return self._logged(query, args, options, rest)
-        if convert is not None:
-            convert = functools.partial(convert, cls=self._row_class(options["record_class"]))
+        row_class = None if convert is None else self._row_class(options["record_class"])
         self._check_query(query)
         self._check_usable()
         arg_list = list(args)
@@ -342,7 +344,9 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
                 self._check_arguments(query, each)
 
         fields = given(options, {name: query, "args": arg_list})
-        return self._exchange(method, fields, statements(query), client_check=count_each, convert=convert)
+        return self._exchange(
+            method, fields, statements(query), client_check=count_each, convert=convert, row_class=row_class
+        )
 
     def _check_timeout(self, options: dict[str, Any], wrapped: bool = True) -> None:
         """asyncpg checks the connection, then ``timeout=`` (before the query's type), then talks to the server."""
@@ -630,7 +634,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
     async def close(self, *, timeout: float | None = NONE) -> None:
         if self._closed:
             return  # closing twice is a no-op in asyncpg
-        fields = given({"timeout": timeout})
+        fields = {} if timeout is NONE else {"timeout": timeout}
         # asyncpg closes the connection even when close() fails, so state changes first.
         self._end()
         self._plugin.call(self._session, "close", fields)
@@ -639,12 +643,9 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         """Closed, however it closes (close(), terminate(), the server, its pool's terminate()): asyncpg's clean-up."""
         self._closed = True
         self._listeners.clear()
-        self._closed_now()
-        self._terminated()
-
-    def _closed_now(self) -> None:
         if self._on_close is not None:
             self._on_close()
+        self._terminated()
 
     def terminate(self) -> None:
         if self._closed:

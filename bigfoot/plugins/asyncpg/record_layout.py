@@ -43,7 +43,11 @@ _alloc = ctypes.pythonapi.PyType_GenericAlloc
 _alloc.argtypes = [ctypes.py_object, ctypes.c_ssize_t]
 _alloc.restype = ctypes.py_object
 _TUPLE_ITEMS_OFFSET = tuple.__basicsize__
-_memmove = ctypes.memmove
+# memmove as a function type that keeps the GIL (ctypes.memmove's releases and takes it back on every call): it only
+# copies a few pointers, and it is called for every row.
+_memmove = ctypes.PYFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(
+    ctypes.cast(ctypes.memmove, ctypes.c_void_p).value  # type: ignore[arg-type]  # the function's address
+)
 
 
 def _mapping(names: tuple[str, ...]) -> dict[str, int]:
