@@ -69,7 +69,7 @@ class BigfootModule(ModuleType):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        _close_innermost(exc, sys._getframe(1))
+        _close_innermost(exc, sys._getframe(1) if exc is not None else None)
 
     async def __aenter__(self) -> StrictVerifier:
         verifier = current_verifier("`async with bigfoot:`")
@@ -78,15 +78,16 @@ class BigfootModule(ModuleType):
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        _close_innermost(exc, sys._getframe(1))
+        _close_innermost(exc, sys._getframe(1) if exc is not None else None)
 
 
-def _close_innermost(exc: BaseException | None, frame: FrameType) -> None:
+def _close_innermost(exc: BaseException | None, frame: FrameType | None) -> None:
     # Each task runs in its own copy of the context, so the innermost sandbox seen here is the one this block opened,
     # whatever other tasks entered or left in between; unless the block is ending outside its own context, in an
-    # abandoned coroutine that the garbage collector is finalizing (see Sandbox._left_by_its_opener).
+    # abandoned coroutine that the garbage collector is finalizing (see Sandbox._left_by_its_opener). A block that
+    # ends without an exception is not being finalized: its frame is not needed.
     sandbox = ACTIVE.get()
-    if sandbox is not None and sandbox._left_by_its_opener(frame, exc):
+    if sandbox is not None and (frame is None or sandbox._left_by_its_opener(frame, exc)):
         sandbox.close(exc)
 
 

@@ -294,7 +294,8 @@ class BasePlugin:
         a session's end count too."""
         unused: list[Step] = []
         for session in self._sessions:
-            unused.extend(session.unused(optional))
+            if session.pos < len(session.steps):  # a session used to its end, as most are, has nothing to add
+                unused.extend(session.unused(optional))
         return unused
 
     def hint_prefix(self) -> str:

@@ -308,7 +308,12 @@ class StrictVerifier:
         settings = self.settings
         unmocked = list(self._unmocked)
         exempt = settings.unasserted_ok
-        unasserted = [item for item in self._timeline.unasserted() if item.method not in exempt]
+        timeline = self._timeline
+        unasserted = (
+            [item for item in timeline.unasserted() if item.method not in exempt]
+            if timeline.earliest_unasserted() is not None
+            else []
+        )
         unused: list[Step] = []
         for plugin in self._plugins.values():
             unused.extend(plugin.unused_steps(optional=settings.report_unused_optional))
