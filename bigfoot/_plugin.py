@@ -164,7 +164,8 @@ class BasePlugin:
                 hint,
             )
         session = self._sessions[self._next_session]
-        if session.step_for(method) is None:
+        steps = session.steps
+        if not (steps and steps[0].method == method) and session.step_for(method) is None:
             self.check_step(session, method, fields, self.called_name(method))  # raises, with the right message
         self._next_session += 1
         return session
