@@ -297,7 +297,8 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         timed and logged for the connection's query loggers, as asyncpg does once the connection and the timeout have
         passed their checks: the rest runs inside the log.
         """
-        self._check_timeout(options)
+        if self._closed or options.get("timeout") is not NONE:  # the usual call passes both checks without one
+            self._check_timeout(options)
         if log and self._observer_state is not None and self._observer_state.query_loggers:
             rest = functools.partial(self._query, method, query, args, options, convert)
             return self._logged(query, args, options, rest)
