@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
@@ -30,15 +29,11 @@ class _Sources(dict[str, Source]):
 
     __slots__ = ("_plugin",)
 
-    def __init__(self, plugin: BasePlugin) -> None:
-        super().__init__()
-        self._plugin = weakref.ref(plugin)  # the plugin holds this dict: a strong reference back would be a cycle
+    _plugin: BasePlugin | None  # set by the plugin that makes it; BasePlugin._release breaks the cycle this makes
 
     def __missing__(self, name: str) -> Source:
-        plugin = self._plugin()
-        if plugin is None:  # pragma: no cover - only the plugin's own methods reach its sources
-            raise KeyError(name)
-        if name not in plugin.step_specs and name not in plugin.recorded_only:
+        plugin = self._plugin
+        if plugin is None or (name not in plugin.step_specs and name not in plugin.recorded_only):
             raise KeyError(name)
         source = self[name] = Source(plugin, name)
         return source
@@ -74,13 +69,15 @@ class BasePlugin:
         self._verifier = verifier
         self._sessions: list[Session] = []
         self._next_session = 0  # sessions are taken in the order they were queued: the rest are waiting
-        self._sources = _Sources(self)
+        self._sources = sources = _Sources()
+        sources._plugin = self
         self._record = verifier._timeline.append
 
     def _release(self) -> None:
         """The test is over (see ``StrictVerifier._release``): drop the sessions and sources, which point back here."""
         self._sessions.clear()
         self._sources.clear()
+        self._sources._plugin = None
 
     @classmethod
     def of(cls: type[P], verifier: StrictVerifier) -> P:
