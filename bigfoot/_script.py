@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 _NO_OPTIONS: Mapping[str, Any] = MappingProxyType({})  # shared by the steps without options: a dict less each
 
 
+def as_is(value: Any) -> Any:
+    """A ``StepSpec.convert`` for a method that hands back whatever value its step gives (``fetchval``, say), taken as
+    it is: ``expect()`` recognises it and spares the call."""
+    return value
+
+
 class StepSpec:
     """What a step name allows: whether its real method returns a value, and how ``returns`` is checked.
 
@@ -348,7 +354,7 @@ class SessionHandle:
                 f"expect({method!r}): returns is required, because {method}() gives back {spec.shape}; "
                 f"add returns={spec.example} (or raises=... for a failing call)."
             )
-        else:
+        elif convert is not as_is:
             try:
                 returns = convert(returns)
             except TypeError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._script import StepSpec
+from ..._script import StepSpec, as_is
 from .described import CONNECTED, CURSOR, EXECUTED, PREPARE
 from .record import Record
 from .rows import from_row
@@ -49,10 +49,6 @@ def _status(value: Any) -> str:
     return value
 
 
-def _value(value: Any) -> Any:
-    return value
-
-
 _ROWS = ("a list of rows", "[{...}]")
 _STATUS = ("a status string", "'SELECT 1'")
 
@@ -64,10 +60,10 @@ SPECS: dict[str, StepSpec] = {
         StepSpec("executemany"),
         StepSpec("fetch", _rows, *_ROWS, options=EXECUTED["fetch"]),
         StepSpec("fetchrow", _row, "one row or None", "{...}", options=EXECUTED["fetchrow"]),
-        StepSpec("fetchval", _value, "a value", "...", options=EXECUTED["fetchval"]),
+        StepSpec("fetchval", as_is, "a value", "...", options=EXECUTED["fetchval"]),
         StepSpec("fetchmany", _rows, *_ROWS),
         StepSpec("prepare", options=PREPARE),
-        StepSpec("explain", _value, "the query plan", "[{...}]"),
+        StepSpec("explain", as_is, "the query plan", "[{...}]"),
         StepSpec("cursor", _rows, "the list of rows the cursor yields", "[{...}]", options=CURSOR),
         StepSpec("begin"),
         StepSpec("commit"),
