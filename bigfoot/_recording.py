@@ -14,7 +14,7 @@ import re
 import sys
 from typing import TYPE_CHECKING
 
-from . import _registry
+from . import _environ, _registry
 from ._secrets import SecretText
 from .errors import BigfootError
 
@@ -70,7 +70,7 @@ class Recording:
 
 def target(option: str | None = None) -> str | None:
     """The target to record from: ``option`` (the runner's setting) or ``BIGFOOT_RECORD``; None if not recording."""
-    value = option if option else os.environ.get(ENV_TARGET, "")
+    value = option if option else _environ.read(ENV_TARGET)
     return SecretText(value) if value else None  # a DSN with its password: frames that keep it show it masked
 
 

@@ -21,11 +21,10 @@ Each level gives some of them; the nearest level that gives one wins:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from . import _registry
+from . import _environ, _registry
 
 __all__ = ["Settings", "settings"]
 
@@ -167,13 +166,26 @@ def environment() -> Settings:
     """The suite's settings from the environment: ``BIGFOOT_GUARD`` (tests, all or off), ``BIGFOOT_UNASSERTED_OK``
     (step names, separated by spaces or commas), ``BIGFOOT_REPORT_UNUSED_OPTIONAL`` (true or false). Unset or empty
     ones are left out; a bad one raises, naming the variable."""
-    return from_texts(
+    global _from_environment
+    # The runners ask for every test; the variables rarely change in a run, so texts read before are not read again.
+    texts = (_environ.read(ENV_GUARD), _environ.read(ENV_UNASSERTED_OK), _environ.read(ENV_REPORT_UNUSED_OPTIONAL))
+    known = _from_environment
+    if known is not None and known[0] == texts:
+        return known[1]
+    guard, unasserted_ok, report_unused_optional = texts
+    settings = from_texts(
         {
-            "guard": (os.environ.get(ENV_GUARD, ""), ENV_GUARD),
-            "unasserted_ok": (os.environ.get(ENV_UNASSERTED_OK, ""), ENV_UNASSERTED_OK),
-            "report_unused_optional": (os.environ.get(ENV_REPORT_UNUSED_OPTIONAL, ""), ENV_REPORT_UNUSED_OPTIONAL),
+            "guard": (guard, ENV_GUARD),
+            "unasserted_ok": (unasserted_ok, ENV_UNASSERTED_OK),
+            "report_unused_optional": (report_unused_optional, ENV_REPORT_UNUSED_OPTIONAL),
         }
     )
+    _from_environment = (texts, settings)
+    return settings
+
+
+_from_environment: tuple[tuple[str, ...], Settings] | None = None
+"""The environment's texts last read, and the settings they gave."""
 
 
 def from_texts(texts: Mapping[str, tuple[str, str]]) -> Settings:
@@ -195,12 +207,15 @@ def attached(target: Any) -> Settings | None:
 
 
 def resolve(levels: Iterable[Settings | None]) -> Settings:
-    """Every setting for one test, from its levels, nearest first."""
+    """Every setting for one test, from its levels, nearest first. Settings are never changed once made, so a test
+    with only one level (the usual test: the environment's) gets that level's settings themselves."""
+    given = [level for level in levels if level is not None]
+    if len(given) == 1:
+        return given[0]
     values: dict[str, Any] = {}
-    for level in levels:
-        if level is not None:
-            for name, value in level._values.items():
-                values.setdefault(name, value)
+    for level in given:
+        for name, value in level._values.items():
+            values.setdefault(name, value)
     return Settings(values)
 
 

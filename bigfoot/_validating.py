@@ -12,10 +12,9 @@ Record mode wins: a run given both targets records, and validates nothing (its s
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
-from . import _recording, _registry
+from . import _environ, _recording, _registry
 from ._secrets import SecretText
 from .errors import ScriptValidationError
 
@@ -37,7 +36,7 @@ def target(option: str | None = None, record: str | None = None) -> str | None:
     """
     if record:
         return None
-    value = option if option else os.environ.get(ENV_TARGET, "")
+    value = option if option else _environ.read(ENV_TARGET)
     return SecretText(value) if value else None  # a DSN with its password: frames that keep it show it masked
 
 

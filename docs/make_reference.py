@@ -339,7 +339,7 @@ def _environment() -> dict[str, tuple[str, Any, Any]]:
         for function in ast.walk(tree):
             if not isinstance(function, ast.FunctionDef):
                 continue
-            # `os.environ.get(NAME) or DEFAULT`: the default is the other operand
+            # `os.environ.get(NAME) or DEFAULT` (or bigfoot's `_environ.read(NAME)`): the default is the other operand
             otherwise = {
                 id(node.values[0]): node.values[1]
                 for node in ast.walk(function)
@@ -349,7 +349,7 @@ def _environment() -> dict[str, tuple[str, Any, Any]]:
                 if not isinstance(call, ast.Call) or not call.args:
                     continue
                 reader = ast.unparse(call.func)
-                if reader not in ("os.environ.get", "os.getenv"):
+                if reader not in ("os.environ.get", "os.getenv", "_environ.read"):
                     continue
                 module = sys.modules.get(module_name) or __import__(module_name, fromlist=["_"])
                 name = eval(ast.unparse(call.args[0]), vars(module))  # a constant of that module

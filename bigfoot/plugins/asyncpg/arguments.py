@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import inspect
-import os
 import warnings
 from typing import Any
 
 import asyncpg
 
+from ..._environ import Snapshot
 from ..._notgiven import NOT_GIVEN, NotGiven
 from ..._patching import Arguments, InterceptedCall
 from ..._secrets import reveal
@@ -81,8 +81,6 @@ def _memo_key(given: dict[str, Any]) -> int | bytes:
 
 
 _accepted: set[int | bytes] = set()
-_environ = os.environ
-
 # The environment variables asyncpg's parser reads (a test checks the list against asyncpg's source).
 _ENVIRONMENT = (
     "PGDATABASE",
@@ -103,20 +101,8 @@ _ENVIRONMENT = (
     "PGSSLROOTCERT",
     "PGUSER",
 )
-_ENVIRONMENT_KEYS = tuple(map(getattr(_environ, "encodekey", str), _ENVIRONMENT))
-_ENVIRONMENT_KEY_SET = frozenset(_ENVIRONMENT_KEYS)
-
-
-def _environment() -> tuple[Any, ...]:
-    """The values of the environment variables asyncpg's parser reads, as part of the memo's key."""
-    # os.environ keeps its values in a plain dict keyed by encoded names, which every change through os.environ (and
-    # monkeypatch.setenv) updates; one C-level map over it costs a fraction of seventeen os.environ lookups.
-    data = getattr(_environ, "_data", None)
-    if data is None:  # pragma: no cover - a platform whose os.environ is built otherwise
-        return tuple(map(_environ.get, _ENVIRONMENT))
-    if data.keys().isdisjoint(_ENVIRONMENT_KEY_SET):
-        return ()  # none of them is set, as is usual: one scan in C finds that out
-    return tuple(map(data.get, _ENVIRONMENT_KEYS))
+_environment = Snapshot(_ENVIRONMENT)
+"""The values of the environment variables asyncpg's parser reads, as part of the memo's key."""
 
 
 def check_pool_connect_arguments(call: InterceptedCall) -> None:
