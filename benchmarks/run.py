@@ -499,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     interactions = 10_000 if args.quick else 100_000
     peak = memory_for(interactions)
     suite_size = 20 if args.quick else 1_000
-    suites = measure_suites(suite_size, 1 if args.quick else 3)
+    suites = measure_suites(suite_size, 1 if args.quick else 5)  # their ratios drift most: five rounds
 
     per_small = many["bigfoot"] / (small + 2)
     ratio = many_large["bigfoot"] / many["bigfoot"]
