@@ -153,3 +153,33 @@ async def test_a_dsn_that_holds_a_password_is_parsed_as_given_though_it_is_recor
         await conn.close()
     apg.assert_connect(dsn="postgresql://u:Sw33p@h/db?sslmode=disable")
     apg.assert_close()
+
+
+def _bigfoot_locals(error: BaseException) -> str:
+    """The reprs of the locals of every bigfoot frame the error passed through."""
+    shown = []
+    tb = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__name__", "").startswith("bigfoot"):
+            shown.append(repr(frame.f_locals))
+        tb = tb.tb_next
+    assert shown, "the error passed through no bigfoot frame"
+    return "\n".join(shown)
+
+
+async def test_an_argument_error_shows_no_password_in_bigfoots_frames(verifier: StrictVerifier) -> None:
+    # A DSN holding a password, refused by asyncpg's parser when connect() is called and when a pool connects: the
+    # frames of bigfoot's checks hold the arguments sealed or in an Arguments, never as plain text.
+    unhashable = {"application_name": "app"}  # a dict: the memo's key is a digest of the arguments' text
+    with verifier.sandbox():
+        for settings in (None, unhashable):
+            with pytest.raises(asyncpg.ClientConfigurationError) as info:
+                await asyncpg.connect("postgresql://u:Sw33p@h/db?sslmode=sometimes", server_settings=settings)
+            assert "Sw33p" not in _bigfoot_locals(info.value)
+            pool = await asyncpg.create_pool(
+                "postgresql://u:Sw33p@h/db?sslmode=sometimes", min_size=0, server_settings=settings
+            )
+            with pytest.raises(asyncpg.ClientConfigurationError) as info:
+                await pool.acquire()
+            assert "Sw33p" not in _bigfoot_locals(info.value)

@@ -69,15 +69,17 @@ def _memo_key(given: dict[str, Any]) -> int | bytes:
     """The memo's key: a hash of the arguments given (names and values, the password left out, see above) and of the
     environment. The memo keeps no argument (a DSN may hold a password), only the hash, which Python keys afresh in
     every process: two argument sets sharing one is as likely as a random 64-bit collision. Arguments that cannot be
-    hashed (a list of hosts, a dict of server settings) are keyed by a digest of their text instead. No local variable
-    of this frame holds a value passed but in a sealed form, so a traceback's locals show none."""
+    hashed (a list of hosts, a dict of server settings) are keyed by a digest of their text instead. The frame's one
+    local holds the arguments as sealed fields or in an Arguments, whose reprs mask secrets: a traceback's locals show
+    none."""
     if "password" in given:
-        given = {name: value for name, value in given.items() if name != "password"}
+        given = Arguments((name, value) for name, value in given.items() if name != "password")
     try:
         return hash((tuple(given.items()), _environment()))
     except TypeError:
-        text = repr([(name, reveal(value)) for name, value in given.items()] + [_environment()])
-        return hashlib.sha256(text.encode()).digest()
+        return hashlib.sha256(
+            repr([*((name, reveal(value)) for name, value in given.items()), _environment()]).encode()
+        ).digest()
 
 
 _accepted: set[int | bytes] = set()
@@ -107,14 +109,14 @@ _environment = Snapshot(_ENVIRONMENT)
 
 def check_pool_connect_arguments(call: InterceptedCall) -> None:
     """What each connection a pool opens meets: create_pool()'s ``dsn`` and connect keywords, through the parser."""
-    given: dict[str, Any] = {}
-    dsn = call.passed.get("dsn", NOT_GIVEN)
-    if dsn is not NOT_GIVEN:
-        given["dsn"] = dsn
-    connect_kwargs = call.passed.get("connect_kwargs")
-    if isinstance(connect_kwargs, dict):
-        given.update((name, value) for name, value in connect_kwargs.items() if name in CONNECT)
-    check_connect_arguments(Arguments(given))
+    # Every value is held in an Arguments, whose repr masks secrets: a traceback's locals show none of them.
+    passed = call.passed
+    given = Arguments()
+    if passed.get("dsn", NOT_GIVEN) is not NOT_GIVEN:
+        given["dsn"] = passed["dsn"]
+    if isinstance(passed.get("connect_kwargs"), dict):
+        given.update((name, value) for name, value in passed["connect_kwargs"].items() if name in CONNECT)
+    check_connect_arguments(given)
 
 
 def check_connection_class(connection_class: Any, error: type[Exception]) -> None:
