@@ -134,6 +134,7 @@ _registrations: dict[str, Registration] = {}
 _secret_fields: frozenset[str] = frozenset()
 _maskers: tuple[Callable[[str], str], ...] = ()  # the registered plugins' mask_text functions, in order
 _all_patches: tuple[FunctionPatch, ...] | None = None  # see all_patches()
+_version = 0  # counts the changes of the registrations: what was worked out from them before may be stale
 
 
 def register_plugin(
@@ -194,11 +195,12 @@ def unregister_plugin(hint_name: str) -> None:
 
 
 def _refresh() -> None:
-    global _secret_fields, _maskers, _all_patches
+    global _secret_fields, _maskers, _all_patches, _version
     from ._secrets import forget_clean
 
     forget_clean()
     _all_patches = None
+    _version += 1
     _secret_fields = frozenset().union(*(r.secret_fields for r in _registrations.values()))
     _maskers = tuple(r._mask_text for r in _registrations.values() if r._mask_text is not None)
 
@@ -219,6 +221,12 @@ def all_patches() -> tuple[FunctionPatch, ...]:
     if _all_patches is None:
         _all_patches = tuple(patch for registration in _registrations.values() for patch in registration.patches())
     return _all_patches
+
+
+def version() -> int:
+    """A number that changes whenever a plugin is registered or unregistered (what is checked against the
+    registered plugins, such as step names in settings, is checked again when it changes)."""
+    return _version
 
 
 def secret_fields() -> frozenset[str]:

@@ -167,10 +167,12 @@ def environment() -> Settings:
     (step names, separated by spaces or commas), ``BIGFOOT_REPORT_UNUSED_OPTIONAL`` (true or false). Unset or empty
     ones are left out; a bad one raises, naming the variable."""
     global _from_environment
-    # The runners ask for every test; the variables rarely change in a run, so texts read before are not read again.
+    # The runners ask for every test; the variables rarely change in a run, so texts read before are not checked
+    # again, unless the registered plugins (whose step names unasserted_ok must name) have changed meanwhile.
     texts = (_environ.read(ENV_GUARD), _environ.read(ENV_UNASSERTED_OK), _environ.read(ENV_REPORT_UNUSED_OPTIONAL))
+    key = (texts, _registry.version())
     known = _from_environment
-    if known is not None and known[0] == texts:
+    if known is not None and known[0] == key:
         return known[1]
     guard, unasserted_ok, report_unused_optional = texts
     settings = from_texts(
@@ -180,12 +182,12 @@ def environment() -> Settings:
             "report_unused_optional": (report_unused_optional, ENV_REPORT_UNUSED_OPTIONAL),
         }
     )
-    _from_environment = (texts, settings)
+    _from_environment = (key, settings)
     return settings
 
 
-_from_environment: tuple[tuple[str, ...], Settings] | None = None
-"""The environment's texts last read, and the settings they gave."""
+_from_environment: tuple[tuple[tuple[str, str, str], int], Settings] | None = None
+"""The environment's texts last read (with the registry's version then), and the settings they gave."""
 
 
 def from_texts(texts: Mapping[str, tuple[str, str]]) -> Settings:

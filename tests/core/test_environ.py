@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bigfoot import _environ, _settings
+from bigfoot import _environ, _registry, _settings
 
 NAME = "BIGFOOT_TESTS_SOME_VARIABLE"
 
@@ -38,6 +38,7 @@ def test_a_snapshot_is_empty_while_none_is_set_and_differs_when_one_changes(monk
 
 
 def test_the_environments_settings_are_read_again_when_a_variable_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_settings, "_step_names", lambda: {"close"})  # whatever plugins this run has registered
     monkeypatch.delenv(_settings.ENV_GUARD, raising=False)
     monkeypatch.delenv(_settings.ENV_REPORT_UNUSED_OPTIONAL, raising=False)
     monkeypatch.setenv(_settings.ENV_UNASSERTED_OK, "close")
@@ -50,6 +51,19 @@ def test_the_environments_settings_are_read_again_when_a_variable_changes(monkey
     for _ in range(2):  # a bad value is refused every time it is read, not only the first
         with pytest.raises(ValueError, match="BIGFOOT_GUARD"):
             _settings.environment()
+
+
+def test_the_environments_settings_are_checked_again_when_the_plugins_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    # unasserted_ok must name a step of a registered plugin: a text accepted before is checked again once the
+    # registrations have changed, though the text itself has not.
+    monkeypatch.setenv(_settings.ENV_UNASSERTED_OK, "close")
+    monkeypatch.setattr(_settings, "_step_names", lambda: {"close"})
+    assert _settings.environment().unasserted_ok == {"close"}
+    monkeypatch.setattr(_settings, "_step_names", lambda: {"fetch"})
+    assert _settings.environment().unasserted_ok == {"close"}  # the same texts and plugins: not checked again
+    monkeypatch.setattr(_registry, "_version", _registry.version() + 1)  # a plugin registered or unregistered
+    with pytest.raises(ValueError, match="names 'close', which no plugin has as a step name"):
+        _settings.environment()
 
 
 def test_a_test_with_one_level_of_settings_gets_that_level_itself() -> None:
