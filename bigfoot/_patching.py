@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 _lock = _thread.allocate_lock()
 _holders = {"sandbox": 0, "guard": 0}
 """What keeps the patches installed: open sandboxes, and tests whose guard is in effect (see bigfoot._guard)."""
-_held = 0
-"""The sum of ``_holders``: the patches are installed while it is above zero."""
 _installed: dict[str, FunctionPatch] = {}
 """The patches in place, by key."""
 _CAPTURE = "bigfoot: capture the call"
@@ -252,22 +250,18 @@ class FunctionPatch:
 
 def acquire(holder: str = "sandbox") -> None:
     """A sandbox opens (or a test's guard takes effect, ``holder="guard"``): install the patches if none were."""
-    global _held
     with _lock:
-        if not _held:
+        if not any(_holders.values()):
             for patch in _registry.all_patches():
                 patch.install()
         _holders[holder] += 1
-        _held += 1
 
 
 def release(holder: str = "sandbox") -> None:
     """A sandbox closes (or a guard ends): remove the patches if nothing else holds them."""
-    global _held
     with _lock:
         _holders[holder] -= 1
-        _held -= 1
-        if not _held:
+        if not any(_holders.values()):
             for patch in list(_installed.values()):
                 patch.uninstall()
 

@@ -161,8 +161,7 @@ class BasePlugin:
                 hint,
             )
         session = self._sessions[self._next_session]
-        steps = session.steps
-        if not (steps and steps[0].method == method) and session.step_for(method) is None:
+        if session.step_for(method) is None:
             self.check_step(session, method, fields, self.called_name(method))  # raises, with the right message
         self._next_session += 1
         return session
@@ -292,8 +291,7 @@ class BasePlugin:
         a session's end count too."""
         unused: list[Step] = []
         for session in self._sessions:
-            if session.pos < len(session.steps):  # a session used to its end, as most are, has nothing to add
-                unused.extend(session.unused(optional))
+            unused.extend(session.unused(optional))
         return unused
 
     def hint_prefix(self) -> str:

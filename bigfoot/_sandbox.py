@@ -47,7 +47,7 @@ def route(call: InterceptedCall) -> Any:
         if refused is not None:
             raise refused
         return call.call_original()
-    if sandbox._state == _CLOSED:
+    if sandbox.closed:
         raise sandbox.refuse_closed(f"{patch.name}()")
     handler = patch.handler
     assert handler is not None  # the always-real functions arrive at run_outside, never here

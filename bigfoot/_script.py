@@ -194,7 +194,10 @@ class Session:
     def step_for(self, method: str) -> Step | None:
         """The step a call of ``method`` uses: the next step, or the first of that method past optional ones."""
         steps = self.steps
-        for i in range(self.pos, len(steps)):
+        pos = self.pos
+        if pos < len(steps) and steps[pos].method == method:
+            return steps[pos]  # the next step, as nearly every call finds it
+        for i in range(pos, len(steps)):
             step = steps[i]
             if step.method == method:
                 return step
@@ -204,6 +207,8 @@ class Session:
 
     def unused(self, optional: bool = False) -> list[Step]:
         """The steps not used yet that must be: the required ones, and with ``optional=True`` the optional ones too."""
+        if self.pos >= len(self.steps):
+            return []  # used to its end, as most sessions are
         return [step for step in self.steps[self.pos :] if step.required or optional]
 
 

@@ -121,6 +121,8 @@ def check_pool_connect_arguments(call: InterceptedCall) -> None:
 
 def check_connection_class(connection_class: Any, error: type[Exception]) -> None:
     """connect() raises InterfaceError, the pool's constructor TypeError, with the same words."""
+    if connection_class is asyncpg.Connection:  # the default, as nearly every call leaves it
+        return
     if not (isinstance(connection_class, type) and issubclass(connection_class, asyncpg.Connection)):
         raise error(f"connection_class is expected to be a subclass of asyncpg.Connection, got {connection_class!r}")
 

@@ -297,8 +297,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
         timed and logged for the connection's query loggers, as asyncpg does once the connection and the timeout have
         passed their checks: the rest runs inside the log.
         """
-        if self._closed or options.get("timeout") is not NONE:  # the usual call passes both checks without one
-            self._check_timeout(options)
+        self._check_timeout(options)
         if log and self._observer_state is not None and self._observer_state.query_loggers:
             rest = functools.partial(self._query, method, query, args, options, convert)
             return self._logged(query, args, options, rest)
@@ -635,7 +634,7 @@ class Connection(ConnectionObservers, ConnectionProxyBase):  # type: ignore[misc
     async def close(self, *, timeout: float | None = NONE) -> None:
         if self._closed:
             return  # closing twice is a no-op in asyncpg
-        fields = {} if timeout is NONE else {"timeout": timeout}
+        fields = given({"timeout": timeout})
         # asyncpg closes the connection even when close() fails, so state changes first.
         self._end()
         self._plugin.call(self._session, "close", fields)

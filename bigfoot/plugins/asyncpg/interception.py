@@ -38,8 +38,7 @@ largest statement it keeps, and command_timeout."""
 async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
     connection_class, *settings = call.values("connection_class", *SETTINGS)
     # asyncpg's own checks of the arguments come before any connection attempt: no session is taken.
-    if connection_class is not asyncpg.Connection:
-        check_connection_class(connection_class, asyncpg.InterfaceError)
+    check_connection_class(connection_class, asyncpg.InterfaceError)
     fields = call.fields()
     check_connect_arguments(fields)
     if plugin.recording is not None:

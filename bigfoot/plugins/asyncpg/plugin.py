@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import asyncpg
 
@@ -214,8 +214,7 @@ class AsyncpgPlugin(BasePlugin):
         Each ``asyncpg.connect()`` and each pool checkout takes the next one. The handle scripts steps with
         ``expect()`` and transaction blocks with ``transaction()``.
         """
-        handle: AsyncpgSessionHandle = super().new_session()  # type: ignore[assignment]  # handle_class makes one
-        return handle
+        return cast(AsyncpgSessionHandle, super().new_session())
 
     def pool_call(
         self,
