@@ -3,8 +3,9 @@
 Without it, ``asyncpg.connect()`` written before ``with bigfoot:`` (or after it) would try to reach whatever server
 the code names, and the test would fail later with a network error, or pass against a real database by accident.
 
-The runners (the unittest mixin and the pytest plugin) start the guard when a test starts and stop it when the test's
-body is over. What it covers is the test's ``guard`` setting (see ``bigfoot._settings``):
+The runners start the guard when a test starts (the unittest mixin in its set-up, the pytest plugin once the test's
+fixtures are set up) and stop it when the test's body is over. What it covers is the test's ``guard`` setting (see
+``bigfoot._settings``):
 
 - ``tests`` (the default): tests that use bigfoot, that is, whose verifier has a plugin (the test scripted,
   asserted or looked at ``asyncpg_mock``). The guard takes effect from that moment to the end of the test.
@@ -39,9 +40,10 @@ EXEMPT: ContextVar[bool] = ContextVar("bigfoot_guard_exempt", default=False)
 
 
 def start(verifier: StrictVerifier) -> None:
-    """A runner's test starts with ``verifier`` installed: guard it as its ``guard`` setting says."""
+    """A runner's test body starts with ``verifier`` installed: guard it as its ``guard`` setting says (at once for
+    ``tests`` if a fixture has used bigfoot already)."""
     setting = verifier.settings.guard
-    if setting == "all":
+    if setting == "all" or (setting == "tests" and verifier._plugins):
         _arm(verifier)
     elif setting == "tests":
         verifier._guard = PENDING

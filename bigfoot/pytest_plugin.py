@@ -1,5 +1,8 @@
 """The pytest plugin (registered through the ``pytest11`` entry point): a verifier for every test.
 
+A test's verifier is installed when the test's set-up starts, before any fixture, and verified when its tear-down is
+over, after every fixture; the ``bigfoot_verifier`` fixture hands it to the tests and fixtures that ask for it.
+
 With ``--bigfoot-record=<target>`` (or ``BIGFOOT_RECORD`` in the environment) the run is in record mode: see
 ``bigfoot._recording``. With ``--bigfoot-validate=<target>`` (or ``BIGFOOT_VALIDATE``) each test that passes is then
 checked against that server: see ``bigfoot._validating``.
@@ -8,6 +11,7 @@ checked against that server: see ``bigfoot._validating``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import Token
 
 import pytest
 
@@ -17,6 +21,10 @@ from ._findings import after_failure
 from ._sandbox import close_open, mark_surfaced
 from ._verifier import StrictVerifier
 
+_VERIFIER = pytest.StashKey[StrictVerifier]()  # the test's verifier, from its set-up to the end of its tear-down
+_TOKEN = pytest.StashKey[Token[StrictVerifier | None]]()  # what uninstalls it
+_VALIDATE = pytest.StashKey["str | None"]()  # validate mode's target, for this test
+_INI = pytest.StashKey["dict[str, tuple[str, str]]"]()  # the ini file's settings, read once per run
 _FAILED = pytest.StashKey[bool]()
 _IN_BODY = pytest.StashKey[bool]()  # the test's body is running: a report made now is a subtest's
 _BODY_FAILED = pytest.StashKey[bool]()  # the test failed in setup or in its body (not only in a subtest)
@@ -36,20 +44,24 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _settings_of(request: pytest.FixtureRequest) -> _settings.Settings:
+def _settings_of(item: pytest.Item) -> _settings.Settings:
     """The test's settings: its function, its markers (nearest first), its class, the environment, the ini file."""
-    levels: list[_settings.Settings | None] = [_settings.attached(request.function)]
-    for marker in request.node.iter_markers("bigfoot"):
+    levels: list[_settings.Settings | None] = [_settings.attached(getattr(item, "obj", None))]
+    for marker in item.iter_markers("bigfoot"):
         where = "pytest.mark.bigfoot()"
         if marker.args:
             raise TypeError(f"{where} takes settings by name, such as guard='off'; got {marker.args!r}.")
         levels.append(_settings.given_at(where, marker.kwargs))
-    levels.append(_settings.attached(request.cls) if request.cls is not None else None)
+    cls = getattr(item, "cls", None)
+    levels.append(_settings.attached(cls) if cls is not None else None)
     levels.append(_settings.environment())
-    ini = {
-        name: (str(request.config.getini(f"bigfoot_{name}")), f"ini option bigfoot_{name}") for name in _settings.NAMES
-    }
-    levels.append(_settings.from_texts(ini))
+    ini = item.config.stash.get(_INI, None)
+    if ini is None:
+        ini = item.config.stash[_INI] = {
+            name: (str(item.config.getini(f"bigfoot_{name}")), f"ini option bigfoot_{name}") for name in _settings.NAMES
+        }
+    if any(text.strip() for text, _ in ini.values()):
+        levels.append(_settings.from_texts(ini))  # checked for every test, so that a bad line fails each of them
     return _settings.resolve(levels)
 
 
@@ -85,8 +97,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.stash[_FAILED] = True
     excinfo = call.excinfo
     if excinfo is not None and call.when != "teardown":
-        verifier = getattr(item, "funcargs", {}).get("bigfoot_verifier")
-        if isinstance(verifier, StrictVerifier):
+        verifier = item.stash.get(_VERIFIER, None)
+        if verifier is not None:
             mark_surfaced(verifier, excinfo.value)  # also a subtest's failure, which pytest_runtest_call does not see
         if not item.stash.get(_IN_BODY, False) and not excinfo.errisinstance(pytest.skip.Exception):
             item.stash[_BODY_FAILED] = True
@@ -97,69 +109,115 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+# A test's verifier lives from the start of its set-up to the end of its tear-down through these two hooks rather than
+# an autouse fixture: pytest sets up and tears down a fixture for every test at more than twice the cost of a whole
+# bigfoot test. They wrap the fixtures from inside the other plugins' wrappers, so that an error before the set-up's
+# yield (a bad setting) reaches those wrappers as any set-up error does.
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    _start(item)  # before every fixture: a fixture may script sessions, or open a sandbox
+    return (yield)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    verifier = getattr(item, "funcargs", {}).get("bigfoot_verifier")
+    verifier = item.stash.get(_VERIFIER, None)
     item.stash[_IN_BODY] = True
+    if verifier is not None:
+        _guard.start(verifier)  # the guard covers the test's body; fixtures may still use a real server
     try:
         return (yield)
     except BaseException as exc:
         # The test failed with it: unmocked calls inside (chained or in an exception group) were seen, not swallowed.
-        if isinstance(verifier, StrictVerifier):
+        if verifier is not None:
             mark_surfaced(verifier, exc)
         raise
     finally:
         item.stash[_IN_BODY] = False
-        if isinstance(verifier, StrictVerifier):
-            _guard.stop(verifier)  # the guard covers the test's body; fixtures' teardown may use a real server
+        if verifier is not None:
+            _guard.stop(verifier)
             if verifier.record_target is not None:
                 # Record mode: real connections the code left open are closed now, while the test's event loop
-                # (torn down by a fixture before this plugin's) can still finish closing their sockets.
+                # (torn down with the fixtures) can still finish closing their sockets.
                 _recording.stop(verifier)
 
 
-@pytest.fixture(autouse=True)
-def bigfoot_verifier(request: pytest.FixtureRequest) -> Iterator[StrictVerifier]:
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    __tracebackhide__ = True
+    try:
+        result = yield  # the fixtures' tear-down
+    except BaseException:
+        item.stash[_BODY_FAILED] = True  # the test has failed: what verification finds goes to that report
+        _finish(item)
+        raise
+    _finish(item)
+    return result
+
+
+@pytest.fixture
+def bigfoot_verifier(request: pytest.FixtureRequest) -> StrictVerifier:
     """This test's verifier; ``bigfoot.asyncpg_mock`` and ``with bigfoot:`` use it. Verified at teardown."""
+    verifier: StrictVerifier = request.node.stash[_VERIFIER]
+    return verifier
+
+
+def _start(item: pytest.Item) -> None:
+    """Install a new verifier for ``item``, with its settings and the run's record and validate modes."""
     verifier = StrictVerifier()
-    verifier.settings = _settings_of(request)
-    target = _recording.target(request.config.getoption("bigfoot_record", None))
+    item.stash[_VERIFIER] = verifier  # released at tear-down, whatever fails next
+    verifier.settings = _settings_of(item)
+    config = item.config
+    target = _recording.target(config.getoption("bigfoot_record", None))
     if target is not None:
         try:
             _recording.check_target(target)
         except _recording.RecordTargetError as exc:
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
         verifier.record_target = target
-    validate = _validating.target(request.config.getoption("bigfoot_validate", None), record=target)
+    validate = _validating.target(config.getoption("bigfoot_validate", None), record=target)
     if validate is not None:
         try:
             _validating.check_target(validate)
         except _recording.RecordTargetError as exc:
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
-    token = install(verifier)
+    item.stash[_VALIDATE] = validate
+    item.stash[_TOKEN] = install(verifier)
+
+
+def _finish(item: pytest.Item) -> None:
+    """Verify ``item``'s verifier (into the failure's report if the test failed), uninstall it, release it."""
+    __tracebackhide__ = True
+    stash = item.stash
+    verifier = stash.get(_VERIFIER, None)
+    if verifier is None:
+        return
+    del stash[_VERIFIER]
+    token = stash.get(_TOKEN, None)
     try:
-        _guard.start(verifier)
-        yield verifier
-        __tracebackhide__ = True
+        if token is None:
+            return  # its set-up failed before it was installed
         close_open(verifier)
         _guard.stop(verifier)
-        if request.node.stash.get(_BODY_FAILED, False):
+        if stash.get(_BODY_FAILED, False):
             found = after_failure(verifier)  # added to the failure's report, not a second failure
             if found is not None:
-                request.node.stash[_FOUND] = found
+                stash[_FOUND] = found
         else:
             verifier.verify_all()
-        if validate is not None and not request.node.stash.get(_FAILED, False):
+        validate = stash.get(_VALIDATE, None)
+        if validate is not None and not stash.get(_FAILED, False):
             _validating.check(verifier, validate)
     finally:
         _guard.stop(verifier)
-        uninstall(token)
+        if token is not None:
+            del stash[_TOKEN]
+            uninstall(token)
         try:
-            if target is not None:
-                node = request.node
-                recording = _recording.finish(verifier, node.nodeid, partial=node.stash.get(_FAILED, False))
+            if verifier.record_target is not None:
+                recording = _recording.finish(verifier, item.nodeid, partial=stash.get(_FAILED, False))
                 if recording is not None:
-                    request.config.stash.setdefault(_RECORDINGS, []).append(recording)
+                    item.config.stash.setdefault(_RECORDINGS, []).append(recording)
         finally:
             verifier._release()  # nothing of the test is left in reference cycles
 

@@ -144,3 +144,75 @@ def test_a_finished_test_s_verifier_is_released(pytester: pytest.Pytester) -> No
     # Its plugins, sessions and interactions are dropped after verification, so none stays in a reference cycle.
     result = run(pytester, RELEASED)
     result.assert_outcomes(passed=2)
+
+
+LIFETIME = """
+import subprocess
+import pytest
+import bigfoot
+
+@pytest.fixture
+def scripted():
+    # Set up with the test's verifier already installed, torn down before it is verified.
+    bigfoot.subprocess_mock.new_session().expect("run", returns=subprocess.CompletedProcess(["ls"], 0))
+    yield
+    bigfoot.subprocess_mock.assert_run(popenargs=[["ls"]])
+
+def test_a_fixture_scripts_and_asserts(scripted):
+    with bigfoot:
+        subprocess.run(["ls"])
+
+@pytest.fixture
+def broken():
+    yield
+    raise RuntimeError("the fixture's tear-down broke")
+
+def test_a_fixture_tear_down_fails(broken):
+    bigfoot.subprocess_mock.new_session().expect("check_output", returns="")
+
+def test_a_test_that_does_not_ask_gets_no_fixture(request):
+    assert "bigfoot_verifier" not in request.fixturenames
+    assert bigfoot.current_verifier() is not None
+"""
+
+
+def test_the_verifier_spans_the_fixtures_set_up_and_tear_down(pytester: pytest.Pytester) -> None:
+    result = run(pytester, LIFETIME)
+    result.assert_outcomes(passed=3, errors=1)
+    output = result.stdout.str()
+    # A fixture's broken tear-down is the test's failure; what verification found is added to its report, once.
+    assert_lines_in_order(
+        result,
+        "_____________ ERROR at teardown of test_a_fixture_tear_down_fails ______________",
+        "E       RuntimeError: the fixture's tear-down broke",
+        "----------------------- bigfoot verification at teardown -----------------------",
+        "After the failure above, bigfoot's verification also found (often a consequence of it):",
+        "UnusedMocksError: 1 scripted step(s) were never used:",
+    )
+    assert output.count("UnusedMocksError") == 1
+
+
+GUARD_AROUND_FIXTURES = """
+import subprocess
+import sys
+import pytest
+import bigfoot
+
+pytestmark = pytest.mark.bigfoot(guard="all")
+
+@pytest.fixture
+def prepared():
+    return subprocess.run([sys.executable, "-c", "pass"]).returncode  # a fixture may use the real thing
+
+def test_fixture_set_up_is_not_guarded(prepared):
+    assert prepared == 0
+
+def test_the_body_is_guarded():
+    subprocess.run([sys.executable, "-c", "pass"])
+"""
+
+
+def test_the_guard_covers_the_test_s_body_and_not_its_fixtures(pytester: pytest.Pytester) -> None:
+    result = run(pytester, GUARD_AROUND_FIXTURES)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["E   *UnmockedInteractionError: subprocess.run() was called outside any bigfoot *"])
