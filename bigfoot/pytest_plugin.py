@@ -148,7 +148,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     try:
         result = yield  # the fixtures' tear-down
     except BaseException:
-        item.stash[_BODY_FAILED] = True  # the test has failed: what verification finds goes to that report
+        # A fixture's tear-down failed, and with it the test: what verification finds goes to that failure's report,
+        # and record and validate mode treat the test as failed, as after any failure.
+        item.stash[_FAILED] = item.stash[_BODY_FAILED] = True
         _finish(item)
         raise
     _finish(item)

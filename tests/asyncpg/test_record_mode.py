@@ -491,6 +491,40 @@ def test_a_crashing_test_still_writes_its_recording_marked_partial(
     assert open_sockets_to(postgres) == []
 
 
+BROKEN_TEAR_DOWN = """\
+import asyncpg
+import pytest
+import bigfoot
+
+
+@pytest.fixture
+def broken():
+    yield
+    raise RuntimeError("the fixture's tear-down broke")
+
+
+async def test_app(broken):
+    async with bigfoot:
+        conn = await asyncpg.connect(host="db.invalid")
+        assert await conn.fetchval("SELECT 41") == 41
+        await conn.close()
+"""
+
+
+def test_a_test_whose_fixture_tear_down_fails_is_recorded_as_partial(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The verifier outlives the fixtures: their tear-down failing is the test's failure, as a crash in its body is.
+    pytester.makeini(INI)
+    pytester.makepyfile(test_app=BROKEN_TEAR_DOWN)
+    monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
+    result = pytester.runpytest_inprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
+    result.assert_outcomes(passed=1, errors=1)
+    text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
+    assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
+    assert "(PARTIAL: the test failed)" in result.stdout.str()
+
+
 def open_sockets_to(server: dict[str, str]) -> list[asyncio.Transport]:
     """Transports to ``server`` that were told to close but whose socket is still open."""
     gc.collect()
