@@ -99,7 +99,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if excinfo is not None and call.when != "teardown":
         verifier = item.stash.get(_VERIFIER, None)
         if verifier is not None:
-            mark_surfaced(verifier, excinfo.value)  # also a subtest's failure, which pytest_runtest_call does not see
+            # The test (or a subtest) failed with it: unmocked calls inside, chained or in an exception group, were
+            # seen, not swallowed, and verification does not report them again.
+            mark_surfaced(verifier, excinfo.value)
         if not item.stash.get(_IN_BODY, False) and not excinfo.errisinstance(pytest.skip.Exception):
             item.stash[_BODY_FAILED] = True
     found = item.stash.get(_FOUND, None)
@@ -126,12 +128,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if verifier is not None:
         _guard.start(verifier)  # the guard covers the test's body; fixtures may still use a real server
     try:
-        return (yield)
-    except BaseException as exc:
-        # The test failed with it: unmocked calls inside (chained or in an exception group) were seen, not swallowed.
-        if verifier is not None:
-            mark_surfaced(verifier, exc)
-        raise
+        return (yield)  # what the body raises reaches pytest_runtest_makereport, which marks it as seen
     finally:
         item.stash[_IN_BODY] = False
         if verifier is not None:
