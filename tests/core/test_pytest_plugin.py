@@ -173,12 +173,20 @@ def test_a_fixture_tear_down_fails(broken):
 def test_a_test_that_does_not_ask_gets_no_fixture(request):
     assert "bigfoot_verifier" not in request.fixturenames
     assert bigfoot.current_verifier() is not None
+
+@pytest.fixture
+def scripted_then_broken():
+    bigfoot.subprocess_mock.new_session().expect("run", returns=subprocess.CompletedProcess(["ls"], 0))
+    raise RuntimeError("the fixture's set-up broke")
+
+def test_a_fixture_set_up_fails(scripted_then_broken):
+    pass
 """
 
 
 def test_the_verifier_spans_the_fixtures_set_up_and_tear_down(pytester: pytest.Pytester) -> None:
     result = run(pytester, LIFETIME)
-    result.assert_outcomes(passed=3, errors=1)
+    result.assert_outcomes(passed=3, errors=2)
     output = result.stdout.str()
     # A fixture's broken tear-down is the test's failure; what verification found is added to its report, once.
     assert_lines_in_order(
@@ -190,6 +198,9 @@ def test_the_verifier_spans_the_fixtures_set_up_and_tear_down(pytester: pytest.P
         "UnusedMocksError: 1 scripted step(s) were never used:",
     )
     assert output.count("UnusedMocksError") == 1
+    # A fixture's broken set-up is the test's one failure too: its unused step is not a second error at teardown.
+    assert "ERROR at setup of test_a_fixture_set_up_fails" in output
+    assert "ERROR at teardown of test_a_fixture_set_up_fails" not in output
 
 
 GUARD_AROUND_FIXTURES = """
@@ -202,10 +213,13 @@ pytestmark = pytest.mark.bigfoot(guard="all")
 
 @pytest.fixture
 def prepared():
-    return subprocess.run([sys.executable, "-c", "pass"]).returncode  # a fixture may use the real thing
+    # A fixture may use the real thing, in its set-up and in its tear-down.
+    yield subprocess.run([sys.executable, "-c", "pass"]).returncode
+    assert subprocess.run([sys.executable, "-c", "pass"]).returncode == 0
 
-def test_fixture_set_up_is_not_guarded(prepared):
+def test_fixtures_are_not_guarded(prepared):
     assert prepared == 0
+    bigfoot.subprocess_mock.new_session().expect("check_output", returns="", required=False)  # the test uses bigfoot
 
 def test_the_body_is_guarded():
     subprocess.run([sys.executable, "-c", "pass"])
@@ -216,3 +230,62 @@ def test_the_guard_covers_the_test_s_body_and_not_its_fixtures(pytester: pytest.
     result = run(pytester, GUARD_AROUND_FIXTURES)
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["E   *UnmockedInteractionError: subprocess.run() was called outside any bigfoot *"])
+
+
+CLASS_SETTINGS = """
+import subprocess
+import bigfoot
+
+@bigfoot.settings(unasserted_ok=["run"])
+class TestRelaxed:
+    def test_run_needs_no_assertion(self):
+        bigfoot.subprocess_mock.new_session().expect("run", returns=subprocess.CompletedProcess(["ls"], 0))
+        with bigfoot:
+            subprocess.run(["ls"])
+
+class TestStrict:
+    def test_run_must_be_asserted(self):
+        bigfoot.subprocess_mock.new_session().expect("run", returns=subprocess.CompletedProcess(["ls"], 0))
+        with bigfoot:
+            subprocess.run(["ls"])
+"""
+
+
+def test_a_test_class_s_settings_apply_to_its_tests(pytester: pytest.Pytester) -> None:
+    result = run(pytester, CLASS_SETTINGS)
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["ERROR test_it.py::TestStrict::test_run_must_be_asserted - bigfoot.errors.Unas*"])
+
+
+# A plugin given with -p is registered before bigfoot's: its set-up wrapper runs inside bigfoot's unless bigfoot's
+# wraps the fixtures from inside the others, as it should.
+STASHING_PLUGIN = """
+import pytest
+
+KEY = pytest.StashKey[str]()
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    item.stash[KEY] = "set up"
+    return (yield)
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    assert item.stash[KEY] == "set up"
+    return (yield)
+"""
+
+
+def test_a_bad_setting_fails_the_test_s_set_up_inside_other_plugins_wrappers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(stashing=STASHING_PLUGIN)
+    source = """
+import pytest
+
+@pytest.mark.bigfoot(guard="strict")
+def test_bad_setting():
+    pass
+"""
+    result = run(pytester, source, "-p", "stashing")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["E * ValueError: pytest.mark.bigfoot(): guard='strict' is not a guard setting.*"])
+    assert "KeyError" not in result.stdout.str()
