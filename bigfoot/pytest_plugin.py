@@ -25,6 +25,7 @@ _VERIFIER = pytest.StashKey[StrictVerifier]()  # the test's verifier, from its s
 _TOKEN = pytest.StashKey[Token[StrictVerifier | None]]()  # what uninstalls it
 _VALIDATE = pytest.StashKey["str | None"]()  # validate mode's target, for this test
 _INI = pytest.StashKey["dict[str, tuple[str, str]]"]()  # the ini file's settings, read once per run
+_LIVE = pytest.StashKey["pytest.Item | None"]()  # in the config's stash: the test whose verifier is installed
 _FAILED = pytest.StashKey[bool]()
 _IN_BODY = pytest.StashKey[bool]()  # the test's body is running: a report made now is a subtest's
 _BODY_FAILED = pytest.StashKey[bool]()  # the test failed in setup or in its body (not only in a subtest)
@@ -165,6 +166,7 @@ def _start(item: pytest.Item) -> None:
     """Install a new verifier for ``item``, with its settings and the run's record and validate modes."""
     verifier = StrictVerifier()
     item.stash[_VERIFIER] = verifier  # released at tear-down, whatever fails next
+    item.config.stash[_LIVE] = item
     verifier.settings = _settings_of(item)
     config = item.config
     target = _recording.target(config.getoption("bigfoot_record", None))
@@ -192,6 +194,7 @@ def _finish(item: pytest.Item) -> None:
     if verifier is None:
         return
     del stash[_VERIFIER]
+    item.config.stash[_LIVE] = None
     token = stash.get(_TOKEN, None)
     try:
         if token is None:
@@ -219,6 +222,17 @@ def _finish(item: pytest.Item) -> None:
                     item.config.stash.setdefault(_RECORDINGS, []).append(recording)
         finally:
             verifier._release()  # nothing of the test is left in reference cycles
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # A run stopped inside a test (Ctrl-C, pytest.exit()) skips the test's tear-down hooks; pytest tears its fixtures
+    # down now, and then the test's verifier is finished as after any failure: uninstalled, released, and in record
+    # mode its recording written as partial.
+    item = session.config.stash.get(_LIVE, None)
+    if item is not None:
+        item.stash[_FAILED] = item.stash[_BODY_FAILED] = True
+        _finish(item)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -525,6 +525,33 @@ def test_a_test_whose_fixture_tear_down_fails_is_recorded_as_partial(
     assert "(PARTIAL: the test failed)" in result.stdout.str()
 
 
+STOPPED = """\
+import asyncpg
+import pytest
+import bigfoot
+
+
+async def test_app():
+    async with bigfoot:
+        conn = await asyncpg.connect(host="db.invalid")
+        assert await conn.fetchval("SELECT 41") == 41
+        pytest.exit("the run stops here")
+"""
+
+
+def test_a_run_stopped_inside_a_recorded_test_still_writes_its_recording_marked_partial(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_app=STOPPED)
+    monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
+    result = pytester.runpytest_subprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
+    assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
+    assert "(PARTIAL: the test failed)" in result.stdout.str()
+
+
 def open_sockets_to(server: dict[str, str]) -> list[asyncio.Transport]:
     """Transports to ``server`` that were told to close but whose socket is still open."""
     gc.collect()

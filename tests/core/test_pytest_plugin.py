@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bigfoot._current import CURRENT
+from bigfoot._patching import depth
+
 pytest_plugins = ["pytester"]
 
 # The throwaway session gets its own copy of the test plugin, registered by its conftest.
@@ -289,3 +292,25 @@ def test_bad_setting():
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["E * ValueError: pytest.mark.bigfoot(): guard='strict' is not a guard setting.*"])
     assert "KeyError" not in result.stdout.str()
+
+
+INTERRUPTED = """
+import subprocess
+import pytest
+import bigfoot
+
+def test_stopped():
+    bigfoot.subprocess_mock.new_session().expect("run", returns=subprocess.CompletedProcess(["ls"], 0))
+    pytest.exit("the run stops here")
+"""
+
+
+def test_a_run_stopped_inside_a_test_still_uninstalls_its_verifier(pytester: pytest.Pytester) -> None:
+    # pytest.exit() (or Ctrl-C) skips the test's tear-down hooks: the session's end finishes the verifier instead.
+    pytester.makepyfile(test_it=INTERRUPTED)  # in this process, this folder's conftest registered the plugin already
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    ours = CURRENT.get()
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert CURRENT.get() is ours  # the stopped test's verifier is gone, this test's is back
+    assert depth() == 0
