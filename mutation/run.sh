@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Mutation testing of bigfoot's core modules with cosmic-ray (pip install cosmic-ray).
 # cosmic-ray edits the files it mutates in place, so this works on a copy of the tree, never on yours.
-# Usage: bash mutation/run.sh            (about 20 minutes on two cores; the report is printed at the end)
+# Usage: bash mutation/run.sh            (the core: about 20 minutes on two cores; the report is printed at the end)
+#        bash mutation/run.sh mutation/pytest_plugin.toml   (the pytest plugin: about 25 minutes)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+config=${1:-mutation/cosmic-ray.toml}
 work=$(mktemp -d /tmp/bigfoot-mutation.XXXX)
 cp -r "$here"/. "$work"
 rm -rf "$work/.git" "$work/.venv"
 cd "$work"
+# The pytest sessions that tests start in a subprocess (pytester) import bigfoot from the mutated copy too, not from
+# the installed tree.
+export PYTHONPATH="$work"
 session="$work/session.sqlite"
-cosmic-ray init mutation/cosmic-ray.toml "$session"
-cr-filter-operators "$session" mutation/cosmic-ray.toml
-cosmic-ray exec mutation/cosmic-ray.toml "$session"
+cosmic-ray init "$config" "$session"
+cr-filter-operators "$session" "$config"
+cosmic-ray exec "$config" "$session"
 cr-report "$session" | tail -n 3
 python - "$session" <<'PY'
 import sqlite3, sys

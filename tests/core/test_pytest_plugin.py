@@ -295,11 +295,19 @@ def test_bad_setting():
 
 
 INTERRUPTED = """
+import pathlib
 import subprocess
 import pytest
 import bigfoot
 
-def test_stopped():
+@pytest.fixture
+def watch():
+    ours = bigfoot.current_verifier()
+    yield
+    # Torn down when the session ends: the stopped test's verifier is still installed until then.
+    pathlib.Path("seen.txt").write_text(str(bigfoot.current_verifier() is ours))
+
+def test_stopped(watch):
     bigfoot.subprocess_mock.new_session().expect("run", returns=subprocess.CompletedProcess(["ls"], 0))
     pytest.exit("the run stops here")
 """
@@ -314,3 +322,4 @@ def test_a_run_stopped_inside_a_test_still_uninstalls_its_verifier(pytester: pyt
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert CURRENT.get() is ours  # the stopped test's verifier is gone, this test's is back
     assert depth() == 0
+    assert (pytester.path / "seen.txt").read_text() == "True"  # its fixtures were torn down first
