@@ -475,17 +475,30 @@ async def test_app():
 """
 
 
-def test_a_crashing_test_still_writes_its_recording_marked_partial(
-    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def record_partial(
+    postgres: dict[str, str],
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    *,
+    in_process: bool = True,
+) -> pytest.RunResult:
+    """Record ``source``, whose test fails after its fetchval; check that the recording is written, marked partial."""
     pytester.makeini(INI)
-    pytester.makepyfile(test_app=CRASH_TEST)
+    pytester.makepyfile(test_app=source)
     monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
-    result = pytester.runpytest_inprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
-    result.assert_outcomes(failed=1)
+    run = pytester.runpytest_inprocess if in_process else pytester.runpytest_subprocess
+    result = run("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
     text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
     assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
     assert "(PARTIAL: the test failed)" in result.stdout.str()
+    return result
+
+
+def test_a_crashing_test_still_writes_its_recording_marked_partial(
+    postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_partial(postgres, pytester, monkeypatch, CRASH_TEST).assert_outcomes(failed=1)
     # The real connection the crashed code left open was closed while its event loop could still finish closing
     # it: no socket of it stays open, to be collected (and warned about as unclosed) in some later test.
     assert open_sockets_to(postgres) == []
@@ -515,14 +528,7 @@ def test_a_test_whose_fixture_tear_down_fails_is_recorded_as_partial(
     postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The verifier outlives the fixtures: their tear-down failing is the test's failure, as a crash in its body is.
-    pytester.makeini(INI)
-    pytester.makepyfile(test_app=BROKEN_TEAR_DOWN)
-    monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
-    result = pytester.runpytest_inprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
-    result.assert_outcomes(passed=1, errors=1)
-    text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
-    assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
-    assert "(PARTIAL: the test failed)" in result.stdout.str()
+    record_partial(postgres, pytester, monkeypatch, BROKEN_TEAR_DOWN).assert_outcomes(passed=1, errors=1)
 
 
 STOPPED = """\
@@ -542,14 +548,8 @@ async def test_app():
 def test_a_run_stopped_inside_a_recorded_test_still_writes_its_recording_marked_partial(
     postgres: dict[str, str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_app=STOPPED)
-    monkeypatch.setenv("BIGFOOT_RECORD_DIR", str(pytester.path / "recorded"))
-    result = pytester.runpytest_subprocess("-p", "no:randomly", f"--bigfoot-record={dsn_of(postgres)}")
+    result = record_partial(postgres, pytester, monkeypatch, STOPPED, in_process=False)
     assert result.ret == pytest.ExitCode.INTERRUPTED
-    text = (pytester.path / "recorded" / "recorded-test_app.test_app.py").read_text()
-    assert "# PARTIAL" in text and ".expect('fetchval', returns=41)" in text
-    assert "(PARTIAL: the test failed)" in result.stdout.str()
 
 
 def open_sockets_to(server: dict[str, str]) -> list[asyncio.Transport]:
