@@ -211,13 +211,9 @@ class BasePlugin:
 
         A plugin whose calls take time (``Step.delay``) waits between this and ``answer()``.
         """
-        steps = session.steps
-        pos = session.pos
-        step = steps[pos] if pos < len(steps) else None
-        if step is None or step.method != method:
-            step = session.step_for(method)  # past optional steps of other methods
-            if step is None:
-                self.check_step(session, method, fields, self.called_name(method))
+        step = session.step_for(method)
+        if step is None:
+            self.check_step(session, method, fields, self.called_name(method))
         session.pos = step.position
         interaction = Interaction(self._sources[method], fields, session.number, step)
         self._record(interaction)
