@@ -25,7 +25,6 @@ _VERIFIER = pytest.StashKey[StrictVerifier]()  # the test's verifier, from its s
 _TOKEN = pytest.StashKey[Token[StrictVerifier | None]]()  # what uninstalls it
 _VALIDATE = pytest.StashKey["str | None"]()  # validate mode's target, for this test
 _INI = pytest.StashKey["dict[str, tuple[str, str]]"]()  # the ini file's settings, read once per run
-_LIVE = pytest.StashKey["pytest.Item | None"]()  # in the config's stash: the test whose verifier is installed
 _FAILED = pytest.StashKey[bool]()
 _IN_BODY = pytest.StashKey[bool]()  # the test's body is running: a report made now is a subtest's
 _BODY_FAILED = pytest.StashKey[bool]()  # the test failed in setup or in its body (not only in a subtest)
@@ -146,10 +145,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     try:
         result = yield  # the fixtures' tear-down
     except BaseException:
-        # A fixture's tear-down failed, and with it the test: what verification finds goes to that failure's report,
-        # and record and validate mode treat the test as failed, as after any failure.
-        item.stash[_FAILED] = item.stash[_BODY_FAILED] = True
-        _finish(item)
+        _finish(item, failed=True)  # a fixture's tear-down failed, and with it the test
         raise
     _finish(item)
     return result
@@ -166,7 +162,6 @@ def _start(item: pytest.Item) -> None:
     """Install a new verifier for ``item``, with its settings and the run's record and validate modes."""
     verifier = StrictVerifier()
     item.stash[_VERIFIER] = verifier  # released at tear-down, whatever fails next
-    item.config.stash[_LIVE] = item
     verifier.settings = _settings_of(item)
     config = item.config
     target = _recording.target(config.getoption("bigfoot_record", None))
@@ -186,21 +181,25 @@ def _start(item: pytest.Item) -> None:
     item.stash[_TOKEN] = install(verifier)
 
 
-def _finish(item: pytest.Item) -> None:
-    """Verify ``item``'s verifier (into the failure's report if the test failed), uninstall it, release it."""
+def _finish(item: pytest.Item, failed: bool = False) -> None:
+    """Verify ``item``'s verifier (into the failure's report if the test failed), uninstall it, release it.
+
+    ``failed``: the test failed where the report hook does not see it (a fixture's tear-down, a run stopped inside it);
+    verification's findings go to the failure's report, and record and validate mode treat it as after any failure.
+    """
     __tracebackhide__ = True
     stash = item.stash
+    if failed:
+        stash[_FAILED] = stash[_BODY_FAILED] = True
     verifier = stash.get(_VERIFIER, None)
     if verifier is None:
         return
     del stash[_VERIFIER]
-    item.config.stash[_LIVE] = None
     token = stash.get(_TOKEN, None)
     try:
         if token is None:
             return  # its set-up failed before it was installed
-        close_open(verifier)
-        _guard.stop(verifier)
+        close_open(verifier)  # the guard is off already: pytest_runtest_call stopped it when the body ended
         if stash.get(_BODY_FAILED, False):
             found = after_failure(verifier)  # added to the failure's report, not a second failure
             if found is not None:
@@ -211,7 +210,6 @@ def _finish(item: pytest.Item) -> None:
         if validate is not None and not stash.get(_FAILED, False):
             _validating.check(verifier, validate)
     finally:
-        _guard.stop(verifier)
         if token is not None:
             del stash[_TOKEN]
             uninstall(token)
@@ -229,10 +227,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     # A run stopped inside a test (Ctrl-C, pytest.exit()) skips the test's tear-down hooks; pytest tears its fixtures
     # down now, and then the test's verifier is finished as after any failure: uninstalled, released, and in record
     # mode its recording written as partial.
-    item = session.config.stash.get(_LIVE, None)
-    if item is not None:
-        item.stash[_FAILED] = item.stash[_BODY_FAILED] = True
-        _finish(item)
+    for item in session.items:
+        if _VERIFIER in item.stash:
+            _finish(item, failed=True)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
