@@ -12,7 +12,8 @@ keeps opening real connections and never takes a session of the test's script. b
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Generator
 from types import FunctionType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,7 +36,8 @@ SETTINGS = ("statement_cache_size", "max_cacheable_statement_size", "command_tim
 largest statement it keeps, and command_timeout."""
 
 
-async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
+@types.coroutine  # not an async def, for asyncio's debug mode: see Connection._exchange
+def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Generator[Any, None, Connection]:
     connection_class, *settings = call.values("connection_class", *SETTINGS)
     # asyncpg's own checks of the arguments come before any connection attempt: no session is taken.
     check_connection_class(connection_class, asyncpg.InterfaceError)
@@ -44,7 +46,8 @@ async def connect(plugin: AsyncpgPlugin, call: InterceptedCall) -> Connection:
     if plugin.recording is not None:
         from . import recording
 
-        return await recording.connect(plugin, call)
+        recorded: Connection = yield from recording.connect(plugin, call)
+        return recorded
     connection = plugin.open_connection(fields)
     connection._use_settings(settings)
     return connection

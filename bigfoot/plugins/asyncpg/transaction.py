@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import types
+from collections.abc import Generator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +121,8 @@ class Transaction(ConnectionResource):
             raise asyncpg.InterfaceError("cannot manually rollback from within an `async with` block")
         await self._finish("rollback")
 
-    async def _finish(self, how: str) -> None:
+    @types.coroutine  # not an async def, for asyncio's debug mode: see Connection._exchange
+    def _finish(self, how: str) -> Generator[Any, None, None]:
         if self._state is _State.NEW:
             raise asyncpg.InterfaceError(f"cannot {how}; the transaction is not yet started")
         self._refuse_if_over(how)
@@ -128,19 +131,22 @@ class Transaction(ConnectionResource):
             connection._top_transaction = None
         if how == "commit":
             if self._nested:
-                await self._step("release_savepoint", {}, _State.COMMITTED, Statement("release"))
+                yield from self._step("release_savepoint", {}, _State.COMMITTED, Statement("release"))
             else:
                 # In an aborted block the server answers COMMIT by rolling back, without an error: as asyncpg sees it,
                 # the block committed.
-                await self._step("commit", {}, _State.COMMITTED, Statement("commit"))
+                yield from self._step("commit", {}, _State.COMMITTED, Statement("commit"))
         elif self._nested:
-            await self._step("rollback_to_savepoint", {}, _State.ROLLEDBACK, Statement("rollback_to"))
+            yield from self._step("rollback_to_savepoint", {}, _State.ROLLEDBACK, Statement("rollback_to"))
         else:
-            await self._step("rollback", {}, _State.ROLLEDBACK, Statement("rollback"))
+            yield from self._step("rollback", {}, _State.ROLLEDBACK, Statement("rollback"))
 
-    async def _step(self, method: str, fields: dict[str, Any], success: _State, statement: Statement) -> None:
+    @types.coroutine  # as _finish
+    def _step(
+        self, method: str, fields: dict[str, Any], success: _State, statement: Statement
+    ) -> Generator[Any, None, None]:
         try:
-            await self._connection._exchange(method, fields, [statement])
+            yield from self._connection._exchange(method, fields, [statement])
         except BaseException:
             self._state = _State.FAILED
             raise
