@@ -49,11 +49,12 @@ def native_coroutines() -> Iterator[list[str]]:
 
 
 def run_scripted(script: Callable[[Any], object], code: Callable[[], Awaitable[dict[str, list[str]]]]) -> Any:
-    """Script a session, run ``code`` in debug mode inside a sandbox, and return what it collected."""
+    """Script sessions (``script`` gets the plugin), run ``code`` in debug mode inside a sandbox, and return what it
+    collected."""
     verifier = StrictVerifier()
     token = install(verifier)
     try:
-        script(bigfoot.asyncpg_mock.new_session())
+        script(bigfoot.asyncpg_mock)
 
         async def sandboxed() -> dict[str, list[str]]:
             with bigfoot:
@@ -81,8 +82,12 @@ def test_connect_query_and_close_make_only_asyncpgs_coroutines() -> None:
         return found
 
     found = run_scripted(
-        lambda s: (
-            s.expect("connect").expect("fetchval", returns=1).expect("execute", returns="SELECT 1").expect("close")
+        lambda apg: (
+            apg.new_session()
+            .expect("connect")
+            .expect("fetchval", returns=1)
+            .expect("execute", returns="SELECT 1")
+            .expect("close")
         ),
         code,
     )
@@ -105,8 +110,9 @@ def test_a_transaction_block_makes_only_asyncpgs_coroutines() -> None:
         return found
 
     found = run_scripted(
-        lambda s: (
-            s.expect("connect")
+        lambda apg: (
+            apg.new_session()
+            .expect("connect")
             .expect("begin")
             .expect("savepoint")
             .expect("release_savepoint")
@@ -119,4 +125,39 @@ def test_a_transaction_block_makes_only_asyncpgs_coroutines() -> None:
     assert found == {
         "block": ["__aenter__", "start", "__aenter__", "start", "__aexit__", "__aexit__"],
         "manual": ["start", "rollback"],
+    }
+
+
+def test_a_pool_makes_only_asyncpgs_coroutines_its_start_and_its_checkouts() -> None:
+    async def code() -> dict[str, list[str]]:
+        found = {}
+        with native_coroutines() as found["create"]:
+            pool = await asyncpg.create_pool(host="db.invalid", min_size=0)
+        with native_coroutines() as found["block"]:
+            async with pool.acquire() as con:
+                await con.fetchval("SELECT 1")
+        with native_coroutines() as found["await"]:
+            con = await pool.acquire()
+            await pool.release(con)
+        with native_coroutines() as found["shortcut"]:
+            await pool.fetchval("SELECT 1")
+        with native_coroutines() as found["close"]:
+            await pool.close()
+        return found
+
+    def script(apg: Any) -> None:
+        apg.new_session().expect("acquire").expect("fetchval", returns=1).expect("release")
+        apg.new_session().expect("acquire").expect("release")
+        apg.new_session().expect("acquire").expect("fetchval", returns=1).expect("release")
+
+    found = run_scripted(script, code)
+    # Pool._initialize and Pool._check_out stay async defs: record mode's pool overrides both with its own, which talk
+    # to the real server, and a checkout awaits the pool's init and setup callbacks, which may return any awaitable.
+    # A pool's shortcut checks out with `async with self.acquire()`, as asyncpg's does.
+    assert found == {
+        "create": ["_initialize"],
+        "block": ["__aenter__", "_check_out", "fetchval", "__aexit__", "release"],
+        "await": ["_check_out", "release"],
+        "shortcut": ["fetchval", "__aenter__", "_check_out", "fetchval", "__aexit__", "release"],
+        "close": ["close"],
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from types import TracebackType
@@ -118,7 +119,7 @@ class PoolAcquireContext:
 
     def __await__(self) -> Generator[Any, None, PoolConnectionProxy]:
         self.done = True
-        return self.pool._acquire(self.timeout).__await__()
+        return (yield from self.pool._acquire(self.timeout))
 
 
 class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
@@ -262,21 +263,29 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
     def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
         return PoolAcquireContext(self, timeout)
 
-    async def _acquire(self, timeout: float | None) -> PoolConnectionProxy:
+    @types.coroutine  # not an async def, for asyncio's debug mode: see Connection._exchange
+    def _acquire(self, timeout: float | None) -> Generator[Any, None, PoolConnectionProxy]:
         self._check_ready()
-        if timeout is None:
-            await self._wait_for_slot()
-        else:
-            await asyncio.wait_for(self._wait_for_slot(), timeout)
+        if timeout is not None:
+            yield from asyncio.wait_for(self._wait_for_slot(), timeout)
+        elif not self._take_slot():
+            yield from self._wait_for_slot()
         try:
-            return await self._check_out(timeout)
+            proxy: PoolConnectionProxy = yield from self._check_out(timeout)
         except BaseException:
             self._free_slot()
             raise
+        return proxy
 
-    async def _wait_for_slot(self) -> None:
+    def _take_slot(self) -> bool:
+        """Take a free slot, if one is free and nobody is waiting for one."""
         if self._in_use < self._max_size and not self._waiters:
             self._in_use += 1
+            return True
+        return False
+
+    async def _wait_for_slot(self) -> None:
+        if self._take_slot():
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
