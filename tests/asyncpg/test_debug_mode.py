@@ -1,10 +1,11 @@
-"""The fake makes no native coroutine of its own: each operation makes only those of asyncpg's methods the code calls.
+"""The fake makes no native coroutine of its own but a pool's: each operation makes those of asyncpg's methods it calls.
 
 asyncio's debug mode, which ``IsolatedAsyncioTestCase`` turns on, records where every native coroutine (``async def``)
 was made, walking ten frames and their line numbers: under unittest that cost more than the rest of a query. So
-the fake's inner coroutines (the exchange every call goes through, the connect handler, a transaction's steps) are
-generator-based, which debug mode does not track, and only the methods asyncpg itself defines as ``async def`` make
-native coroutines. Each test lists the native coroutines bigfoot's code made during one operation.
+the fake's inner coroutines (the exchange every call goes through, the connect handler, a transaction's steps, a
+pool's acquisition, a cursor's opening) are generator-based, which debug mode does not track, and the methods asyncpg
+itself defines as ``async def`` make the native coroutines. Each test lists the native coroutines bigfoot's code made
+during one operation.
 """
 
 from __future__ import annotations
@@ -126,6 +127,34 @@ def test_a_transaction_block_makes_only_asyncpgs_coroutines() -> None:
         "block": ["__aenter__", "start", "__aenter__", "start", "__aexit__", "__aexit__"],
         "manual": ["start", "rollback"],
     }
+
+
+def test_a_cursor_makes_only_asyncpgs_coroutines() -> None:
+    async def code() -> dict[str, list[str]]:
+        conn = await asyncpg.connect(host="db.invalid")
+        found = {}
+        async with conn.transaction():
+            with native_coroutines() as found["awaited"]:
+                cursor = await conn.cursor("SELECT 1")
+                await cursor.fetch(1)
+            with native_coroutines() as found["iterated"]:
+                async for _ in conn.cursor("SELECT 1"):
+                    pass
+        return found
+
+    found = run_scripted(
+        lambda apg: (
+            apg.new_session()
+            .expect("connect")
+            .expect("begin")
+            .expect("cursor", returns=[{"n": 1}])
+            .expect("cursor", returns=[{"n": 1}])
+            .expect("commit")
+        ),
+        code,
+    )
+    # one __anext__ for the row, one for the end
+    assert found == {"awaited": ["fetch"], "iterated": ["__anext__", "__anext__"]}
 
 
 def test_a_pool_makes_only_asyncpgs_coroutines_its_start_and_its_checkouts() -> None:

@@ -10,6 +10,7 @@ the failing one are ``returns``, and a read that needs the failing row raises th
 
 from __future__ import annotations
 
+import types
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,8 @@ class CursorFactory(ConnectionResource):
         self._query: str = fields["query"]
         self._record_class = record_class  # checked when the cursor opens, as asyncpg does
 
-    async def _open(self) -> list[Record]:
+    @types.coroutine  # not an async def, for asyncio's debug mode: see Connection._exchange
+    def _open(self) -> Generator[Any, None, list[Record]]:
         """asyncpg's order: prepare (the server may refuse it), the transaction check, the argument count, run."""
         connection = self._connection
         query = self._query
@@ -57,7 +59,7 @@ class CursorFactory(ConnectionResource):
                 raise _no_transaction()
             connection._check_arguments(query, self._fields["args"])
 
-        found: list[Record] = await connection._exchange(
+        found: list[Record] = yield from connection._exchange(
             "cursor", self._fields, statements(query), client_check=client_checks
         )
         return _Rows(convert_all(found, cls), connection._step_options("cursor").get("then_raises"))
@@ -66,10 +68,8 @@ class CursorFactory(ConnectionResource):
     def __await__(self) -> Generator[Any, None, Cursor]:
         if self._fields.get("prefetch") is not None:
             raise asyncpg.InterfaceError("prefetch argument can only be specified for iterable cursor")
-        return self._make_cursor().__await__()
-
-    async def _make_cursor(self) -> Cursor:
-        return Cursor(self._connection, self._query, await self._open())
+        found = yield from self._open()
+        return Cursor(self._connection, self._query, found)
 
     @guarded
     def __aiter__(self) -> CursorIterator:
