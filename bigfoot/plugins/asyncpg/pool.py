@@ -267,8 +267,8 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
     def _acquire(self, timeout: float | None) -> Generator[Any, None, PoolConnectionProxy]:
         self._check_ready()
         if timeout is not None:
-            yield from asyncio.wait_for(self._wait_for_slot(), timeout)
-        elif not self._take_slot():
+            yield from asyncio.wait_for(self._wait_for_slot(), timeout)  # as asyncpg: the whole wait under the timeout
+        elif not self._take_slot():  # a free slot is taken without making a coroutine
             yield from self._wait_for_slot()
         try:
             proxy: PoolConnectionProxy = yield from self._check_out(timeout)
