@@ -266,10 +266,10 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
     @types.coroutine  # not an async def, for asyncio's debug mode: see Connection._exchange
     def _acquire(self, timeout: float | None) -> Generator[Any, None, PoolConnectionProxy]:
         self._check_ready()
-        if timeout is not None:
-            yield from asyncio.wait_for(self._wait_for_slot(), timeout)  # as asyncpg: the whole wait under the timeout
-        elif not self._take_slot():  # a free slot is taken without making a coroutine
+        if timeout is None:
             yield from self._wait_for_slot()
+        else:
+            yield from asyncio.wait_for(self._wait_for_slot(), timeout)  # as asyncpg: the whole wait under the timeout
         try:
             proxy: PoolConnectionProxy = yield from self._check_out(timeout)
         except BaseException:
@@ -277,20 +277,15 @@ class Pool(asyncpg.pool.Pool):  # type: ignore[misc]
             raise
         return proxy
 
-    def _take_slot(self) -> bool:
-        """Take a free slot, if one is free and nobody is waiting for one."""
+    @types.coroutine  # as _acquire
+    def _wait_for_slot(self) -> Generator[Any, None, None]:
         if self._in_use < self._max_size and not self._waiters:
             self._in_use += 1
-            return True
-        return False
-
-    async def _wait_for_slot(self) -> None:
-        if self._take_slot():
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            await waiter  # the slot is handed over by _free_slot, already counted
+            yield from waiter  # the slot is handed over by _free_slot, already counted
         except BaseException:
             if waiter.done() and not waiter.cancelled():
                 self._free_slot()  # handed a slot just as we gave up: pass it on
