@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,3 +23,42 @@ def test_quick_benchmark_run_prints_the_tables() -> None:
     assert "| python -m unittest |" in out and "| pytest |" in out  # the suite benchmarks, at smoke size
     assert "| the asyncpg plugin imports in <= 5 ms after asyncpg |" in out
     assert out.count("| yes |") + out.count("| NO |") == 10  # a verdict for every budget
+
+
+def test_quick_ablation_run_prints_every_configuration() -> None:
+    # --against with this very checkout: the path of another commit's tree is taken through, whichever tree it is.
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ablation", "--quick", "--against", str(ROOT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stdout.splitlines() if line.startswith("| ") and " us |" in line]
+    labels = [line.split(" | ")[0][2:] for line in lines]
+    assert labels == [
+        "bigfoot as it is",
+        "without records",
+        "without connect",
+        "without secrets",
+        "without swap",
+        "without records, connect, secrets, swap",
+        f"{ROOT} as it is",
+    ]
+
+
+def test_ablation_refuses_an_unknown_switch_and_a_tree_without_benchmarks(tmp_path: Path) -> None:
+    from benchmarks.ablation import switch_off
+
+    with pytest.raises(ValueError, match="unknown switch 'recrods'; the switches are records, connect, secrets, swap"):
+        switch_off(["recrods"])
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.ablation", "--quick", "--against", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "no benchmarks/run.py there; give the root of a bigfoot checkout" in run.stderr
