@@ -25,15 +25,15 @@ def test_quick_benchmark_run_prints_the_tables() -> None:
     assert out.count("| yes |") + out.count("| NO |") == 10  # a verdict for every budget
 
 
+def ablation(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m benchmarks.ablation --quick`` with ``args``, from the project root."""
+    command = [sys.executable, "-m", "benchmarks.ablation", "--quick", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
 def test_quick_ablation_run_prints_every_configuration() -> None:
     # --against with this very checkout: the path of another commit's tree is taken through, whichever tree it is.
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.ablation", "--quick", "--against", str(ROOT)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = ablation("--against", str(ROOT), "--also", "records,swap")
     assert run.returncode == 0, run.stderr
     lines = [line for line in run.stdout.splitlines() if line.startswith("| ") and " us |" in line]
     labels = [line.split(" | ")[0][2:] for line in lines]
@@ -44,6 +44,7 @@ def test_quick_ablation_run_prints_every_configuration() -> None:
         "without secrets",
         "without swap",
         "without records, connect, secrets, swap",
+        "without records, swap",
         f"{ROOT} as it is",
     ]
 
@@ -53,12 +54,9 @@ def test_ablation_refuses_an_unknown_switch_and_a_tree_without_benchmarks(tmp_pa
 
     with pytest.raises(ValueError, match="unknown switch 'recrods'; the switches are records, connect, secrets, swap"):
         switch_off(["recrods"])
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.ablation", "--quick", "--against", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = ablation("--also", "records,recrods")
+    assert run.returncode == 2
+    assert "--also records,recrods: unknown switch 'recrods'; the switches are records" in run.stderr
+    run = ablation("--against", str(tmp_path))
     assert run.returncode == 2
     assert "no benchmarks/run.py there; give the root of a bigfoot checkout" in run.stderr
