@@ -40,8 +40,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SWITCHES = ("records", "connect", "secrets", "swap")
 
 # What each interpreter runs, in the directory of the tree it measures: that tree's scenarios, timed, printed as JSON.
+# It checks that bigfoot is that tree's: an install that puts its own finder ahead of the path would bring another.
 _WORKER = """
-import asyncio, json, sys, time
+import asyncio, json, os, sys, time
+import bigfoot
+tree = os.path.join(os.path.realpath(sys.argv[5]), "")
+if not os.path.realpath(bigfoot.__file__).startswith(tree):
+    sys.exit(f"bigfoot came from {bigfoot.__file__}, not from {tree}: an installed copy is found first")
 from benchmarks.run import many_bigfoot, seed_bigfoot
 switches, seeds, queries, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 if switches:
@@ -91,7 +96,7 @@ def measure(tree: Path, switches: tuple[str, ...], seeds: int, queries: int, rou
     """The seed test's and one interaction's best CPU time, in seconds, in a fresh interpreter in ``tree``."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     run = subprocess.run(
-        [sys.executable, "-c", _WORKER, ",".join(switches), str(seeds), str(queries), str(rounds)],
+        [sys.executable, "-c", _WORKER, ",".join(switches), str(seeds), str(queries), str(rounds), str(tree)],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -99,7 +104,7 @@ def measure(tree: Path, switches: tuple[str, ...], seeds: int, queries: int, rou
         check=False,
     )
     if run.returncode != 0:
-        raise SystemExit(f"measuring {tree} with {switches or 'nothing'} switched off failed:\n{run.stderr}")
+        raise SystemExit(f"measuring {tree} with {', '.join(switches) or 'nothing'} switched off failed:\n{run.stderr}")
     seed, interaction = json.loads(run.stdout)
     return seed, interaction
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,10 @@ def test_ablation_refuses_an_unknown_switch_and_a_tree_without_benchmarks(tmp_pa
     run = ablation("--against", str(tmp_path))
     assert run.returncode == 2
     assert "no benchmarks/run.py there; give the root of a bigfoot checkout" in run.stderr
+    # A benchmark but no bigfoot of its own: the bigfoot imported there would be another tree's, and is refused.
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "run.py").write_text("")
+    run = ablation("--against", str(tmp_path))
+    assert run.returncode == 1
+    assert f"measuring {tmp_path.resolve()} with nothing switched off failed" in run.stderr
+    assert f"not from {os.path.realpath(tmp_path)}{os.sep}: an installed copy is found first" in run.stderr
