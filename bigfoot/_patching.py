@@ -40,10 +40,12 @@ _installed: dict[str, FunctionPatch] = {}
 """The patches in place, by key."""
 _CAPTURE = "bigfoot: capture the call"
 _TARGET = "bigfoot: answer the call"
-"""Placeholders in a swapped-in body's source, for the patch's ``capture`` and for where the call goes (see
-``FunctionPatch._build``). A body finds both in its own code, so one that starts after its patch was removed (a
-coroutine of ``asyncpg.connect`` made inside a sandbox and first awaited after the last sandbox closed) still runs
-the original or meets the sandbox that refuses it."""
+_PASSED = "bigfoot: what the call passed"
+_ABSENT = "bigfoot: not given"
+"""Placeholders in a swapped-in body's source, for the patch's ``capture``, for where the call goes, for the
+``Arguments`` class and for ``NOT_GIVEN`` (see ``FunctionPatch._build``). A body finds them all in its own code, so one
+that starts after its patch was removed (a coroutine of ``asyncpg.connect`` made inside a sandbox and first awaited
+after the last sandbox closed) still runs the original or meets the sandbox that refuses it."""
 
 
 class Arguments(dict[str, Any]):
@@ -52,7 +54,7 @@ class Arguments(dict[str, Any]):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"<arguments {held_repr({name: value for name, value in self.items() if value is not NOT_GIVEN})}>"
+        return f"<arguments {held_repr(self)}>"
 
 
 class InterceptedCall:
@@ -64,29 +66,24 @@ class InterceptedCall:
         self.patch = patch
         """The ``FunctionPatch`` that intercepted the call: the real function, its signature and its plugin class."""
         self.passed = passed
-        """Every parameter by name, ``NOT_GIVEN`` for those left out (``*args`` a tuple, ``**kwargs`` a dict)."""
+        """The parameters the caller passed, by name, in parameter order; ``*args`` (a tuple) and ``**kwargs`` (a dict)
+        are always there, empty or not."""
 
     def fields(self) -> dict[str, Any]:
         """The arguments passed, in parameter order: ``*args`` as a list (when not empty), ``**kwargs`` spread."""
         patch = self.patch
-        passed = self.passed
-        fields: dict[str, Any] = {}
-        if patch.plain:  # no *args or **kwargs: ``passed`` is already in parameter order
-            for name, value in passed.items():
-                if value is not NOT_GIVEN:
+        if patch.plain:  # no *args or **kwargs: what was passed is the fields
+            fields = dict(self.passed)
+        else:
+            fields = {}
+            for name, value in self.passed.items():
+                if name in patch.listed:
+                    if value:
+                        fields[name] = list(value)
+                elif name in patch.spread:
+                    fields.update(value)
+                else:
                     fields[name] = value
-            return seal(fields)
-        for name in patch.defaults:
-            value = passed[name]
-            if value is NOT_GIVEN:
-                continue
-            if name in patch.listed:
-                if value:
-                    fields[name] = list(value)
-            elif name in patch.spread:
-                fields.update(value)
-            else:
-                fields[name] = value
         # Here a call's arguments become recorded fields: a value holding a secret becomes a Secret, equal to it and
         # shown masked (see bigfoot._secrets). value() and passed keep the real ones, for the real library.
         return seal(fields)
@@ -99,11 +96,7 @@ class InterceptedCall:
         """The arguments ``names``, each what was passed or the real function's default, in one call."""
         passed = self.passed
         defaults = self.patch.defaults
-        found = []
-        for name in names:
-            given = passed[name]
-            found.append(defaults[name] if given is NOT_GIVEN else given)
-        return found
+        return [passed[name] if name in passed else defaults[name] for name in names]
 
     def call_original(self) -> Any:
         """Run the real function with the same arguments."""
@@ -114,15 +107,14 @@ class InterceptedCall:
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for name, param in patch.signature.parameters.items():
-            value = passed[name]
             if name in patch.listed:
-                args.extend(value)
+                args.extend(passed[name])
             elif name in patch.spread:
-                kwargs.update(value)
+                kwargs.update(passed[name])
             elif by_position and param.kind is param.POSITIONAL_OR_KEYWORD:
-                args.append(param.default if value is NOT_GIVEN else value)
-            elif value is not NOT_GIVEN:
-                kwargs[name] = value
+                args.append(passed.get(name, param.default))
+            elif name in passed:
+                kwargs[name] = passed[name]
         return patch.original(*args, **kwargs)
 
     def __repr__(self) -> str:
@@ -192,23 +184,34 @@ class FunctionPatch:
                 params.append(f"**{param.name}")
             else:
                 params.append(f"{param.name}=_NG")
-        # The body runs with the patched function's globals, so it may only use builtins and its own locals.
-        # locals() is evaluated before any other local exists: it holds exactly the parameters. They are copied into
-        # an InterceptedCall, whose repr masks secrets, and deleted: no frame of the call then holds a password the
-        # caller passed where a traceback's locals or a debugger would show it.
+        # The body runs with the patched function's globals, so it may only use builtins and its own locals. It puts
+        # the arguments the caller passed (a parameter still holding its default, NOT_GIVEN, was not passed) into an
+        # Arguments, whose repr masks secrets, wrapped at once in the call's InterceptedCall, and deletes the
+        # parameters: no frame of the call then holds a password the caller passed where a traceback's locals or a
+        # debugger would show it.
         names = list(self.signature.parameters)
         held = "bigfoot_call"
         while held in names:
             held += "_"
+        absent = "bigfoot_absent"
+        while absent in names:
+            absent += "_"
         name = self.func.__name__
-        head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
-        forget = f"    del {', '.join(names)}\n" if names else ""
-        hide = "    __tracebackhide__ = True\n"  # pytest leaves the frame out of tracebacks (bigfoot._frames: unittest)
+        body = [f'    {absent} = ["{_ABSENT}"][0]', f'    {held} = ["{_PASSED}"][0]()']
+        for param in self.signature.parameters.values():
+            if param.kind is param.VAR_POSITIONAL or param.kind is param.VAR_KEYWORD:
+                body.append(f"    {held}[{param.name!r}] = {param.name}")
+            else:
+                body.append(f"    if {param.name} is not {absent}:\n        {held}[{param.name!r}] = {param.name}")
+        body.append(f'    {held} = ["{_CAPTURE}"][0]({held})')
+        if names:
+            body.append(f"    del {', '.join(names)}")
+        # pytest leaves the frame out of tracebacks (bigfoot._frames does it for unittest)
+        body.append("    __tracebackhide__ = True")
         call = f'["{_TARGET}"][0]({held})'
-        source = (
-            f'{head}\n    {held} = ["{_CAPTURE}"][0](locals())\n{forget}{hide}'
-            f"    return {'await ' if is_async else ''}{call}\n"
-        )
+        body.append(f"    return {'await ' if is_async else ''}{call}")
+        head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
+        source = "\n".join([head, *body]) + "\n"
         namespace: dict[str, Any] = {"_NG": NOT_GIVEN}
         exec(compile(source, f"<bigfoot interception of {self.key}>", "exec"), namespace)
         from . import _sandbox
@@ -216,10 +219,10 @@ class FunctionPatch:
         target = (
             _sandbox.route if self.handler is not None else _sandbox.await_outside if is_async else _sandbox.run_outside
         )
-        # The body cannot import what it calls without paying for an import on every call (more than the rest of
-        # the interception), so its source names two placeholder strings, each read as ["..."][0], which the
-        # compiler keeps as it is; the placeholders in the code's constants are then swapped for the objects.
-        objects = {_CAPTURE: self.capture, _TARGET: target}
+        # The body cannot import what it uses without paying for an import on every call (more than the rest of
+        # the interception), so its source names placeholder strings, each read as ["..."][0], which the compiler
+        # keeps as it is; the placeholders in the code's constants are then swapped for the objects.
+        objects = {_CAPTURE: self.capture, _TARGET: target, _PASSED: Arguments, _ABSENT: NOT_GIVEN}
         code = namespace[name].__code__
         namespace[name].__code__ = code.replace(
             co_consts=tuple(objects.get(c, c) if type(c) is str else c for c in code.co_consts)
@@ -227,9 +230,9 @@ class FunctionPatch:
         built: FunctionType = namespace[name]
         return built
 
-    def capture(self, passed: dict[str, Any]) -> InterceptedCall:
-        """The call the swapped-in body received, from its parameters by name (``passed``)."""
-        return InterceptedCall(self, Arguments(passed))
+    def capture(self, passed: Arguments) -> InterceptedCall:
+        """The call the swapped-in body received, from the arguments passed, by parameter name (``passed``)."""
+        return InterceptedCall(self, passed)
 
     def install(self) -> None:
         func = self.func

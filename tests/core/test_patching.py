@@ -78,11 +78,34 @@ def test_fields_follow_parameter_order_with_star_args_listed_and_kwargs_spread(v
             patch.uninstall()
     first, second = seen
     assert list(first.fields().items()) == [("a", 1), ("b", 5), ("rest", [6, 7]), ("c", 3), ("z", 9), ("y", 8)]
-    assert first.passed == {"a": 1, "b": 5, "rest": (6, 7), "c": 3, "d": NOT_GIVEN, "extra": {"z": 9, "y": 8}}
+    # passed holds what the caller passed, in parameter order; *args and **kwargs always, empty or not
+    assert first.passed == {"a": 1, "b": 5, "rest": (6, 7), "c": 3, "extra": {"z": 9, "y": 8}}
+    assert second.passed == {"a": 1, "rest": (), "c": 3, "extra": {}}
     # arguments left out are not fields; an empty *args or **kwargs adds nothing
     assert second.fields() == {"a": 1, "c": 3}
     assert (second.value("b"), second.value("d"), second.value("a")) == (2, 4, 1)
     assert second.call_original() == ("real", 1, 2, (), 3, 4, {})
+
+
+def clashing(bigfoot_call: int, bigfoot_absent: int = 2, *, bigfoot_call_: int = 3) -> tuple[int, int, int]:
+    return (bigfoot_call, bigfoot_absent, bigfoot_call_)
+
+
+def test_parameters_named_like_the_bodys_own_names_and_defaults_passed_explicitly(verifier: StrictVerifier) -> None:
+    seen: list[InterceptedCall] = []
+    patch = FunctionPatch(clashing, SubprocessPlugin, recorder(seen))
+    with verifier.sandbox():
+        patch.install()
+        try:
+            assert clashing(1, bigfoot_absent=2) == "faked"  # its own default, passed: passed all the same
+            assert clashing(bigfoot_call=5, bigfoot_call_=NOT_GIVEN) == "faked"  # the marker itself: left out
+        finally:
+            patch.uninstall()
+    first, second = seen
+    assert first.fields() == {"bigfoot_call": 1, "bigfoot_absent": 2}
+    assert second.fields() == {"bigfoot_call": 5}
+    assert second.values("bigfoot_absent", "bigfoot_call_") == [2, 3]
+    assert second.call_original() == (5, 2, 3)
 
 
 def test_call_original_with_parameters_before_a_non_empty_star_args(verifier: StrictVerifier) -> None:
