@@ -72,7 +72,7 @@ def switch_off(names: list[str]) -> None:
     from bigfoot import _patching
     from bigfoot.plugins.asyncpg import interception, steps
 
-    def keep(value: Any, *rest: Any) -> Any:
+    def keep(value: Any) -> Any:
         return value
 
     def skip(*args: Any) -> None:
@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=5, help="rounds of all configurations (default 5)")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds {args.rounds}: give at least one round")
     if args.against is not None and not (args.against / "benchmarks" / "run.py").is_file():
         parser.error(f"--against {args.against}: no benchmarks/run.py there; give the root of a bigfoot checkout")
     seeds, queries, inner, rounds = (20, 10, 1, 1) if args.quick else (1_000, 1_000, 7, args.rounds)
@@ -133,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         unknown = [name for name in switches if name not in SWITCHES]
         if unknown:
             parser.error(f"--also {names}: unknown switch {unknown[0]!r}; the switches are {', '.join(SWITCHES)}")
-        configs.append((f"without {', '.join(switches)}", ROOT, switches))
+        label = f"without {', '.join(switches)}"
+        if all(label != known for known, _, _ in configs):  # one already in the table is measured once
+            configs.append((label, ROOT, switches))
     if args.against is not None:
         configs.append((f"{args.against} as it is", args.against.resolve(), ()))
     samples: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in configs}

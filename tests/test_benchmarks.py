@@ -34,7 +34,7 @@ def ablation(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_quick_ablation_run_prints_every_configuration() -> None:
     # --against with this very checkout: the path of another commit's tree is taken through, whichever tree it is.
-    run = ablation("--against", str(ROOT), "--also", "records,swap")
+    run = ablation("--against", str(ROOT), "--also", "records,swap", "--also", "records")
     assert run.returncode == 0, run.stderr
     lines = [line for line in run.stdout.splitlines() if line.startswith("| ") and " us |" in line]
     labels = [line.split(" | ")[0][2:] for line in lines]
@@ -55,6 +55,9 @@ def test_ablation_refuses_an_unknown_switch_and_a_tree_without_benchmarks(tmp_pa
 
     with pytest.raises(ValueError, match="unknown switch 'recrods'; the switches are records, connect, secrets, swap"):
         switch_off(["recrods"])
+    run = ablation("--rounds", "0")
+    assert run.returncode == 2
+    assert "--rounds 0: give at least one round" in run.stderr
     run = ablation("--also", "records,recrods")
     assert run.returncode == 2
     assert "--also records,recrods: unknown switch 'recrods'; the switches are records" in run.stderr
